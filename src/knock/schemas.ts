@@ -1,0 +1,165 @@
+// zod schemas of the API objects, written by hand from the OpenAPI subset. They parse Knock's answers in
+// the client and are the tools' output schemas. Objects are loose so that a field Knock adds later passes
+// through instead of failing validation in the MCP client; timestamps are plain strings (see STACK-NOTES).
+import { z } from "zod";
+
+export const ACTION_TYPES = [
+  "workflows_trigger",
+  "users_identify",
+  "users_delete",
+  "objects_set",
+  "objects_delete",
+  "objects_subscribe",
+  "objects_unsubscribe",
+  "tenants_set",
+  "tenants_delete",
+  "audiences_add_member",
+  "audiences_remove_member",
+] as const;
+
+const json = z.record(z.string(), z.unknown());
+
+export const PreprocessScript = z.looseObject({ language: z.string(), source: z.string() });
+
+export const Mapping = z.looseObject({
+  event_type: z.string(),
+  action_type: z.string(),
+  action_parameters: json.nullable().optional(),
+  active: z.boolean(),
+  is_deleted: z.boolean(),
+  created_at: z.string(),
+  updated_at: z.string(),
+});
+
+export const EnvironmentSettings = z.looseObject({
+  settings: z.looseObject({
+    endpoint: z.string().optional(),
+    enforce_verification: z.boolean().optional(),
+    enforce_idempotency: z.boolean().nullable().optional(),
+    handle_identifies: z.boolean().nullable().optional(),
+    event_type_path: z.string().nullable().optional(),
+    idempotency_key_path: z.string().nullable().optional(),
+    timestamp_path: z.string().nullable().optional(),
+    preprocess_script: PreprocessScript.nullable().optional(),
+  }),
+  mappings: z.array(Mapping),
+  updated_at: z.string(),
+});
+
+export const SourceSummary = z.looseObject({
+  key: z.string(),
+  name: z.string(),
+  description: z.string().nullable().optional(),
+  custom_image_url: z.string().nullable().optional(),
+  environment_settings: z.record(z.string(), EnvironmentSettings).nullable().optional(),
+});
+
+export const Source = z.looseObject({
+  key: z.string(),
+  name: z.string(),
+  description: z.string().nullable().optional(),
+  custom_image_url: z.string().nullable().optional(),
+  environment_settings: z.record(z.string(), EnvironmentSettings),
+  created_at: z.string(),
+  updated_at: z.string(),
+});
+
+export const SourcesResponse = z.looseObject({ entries: z.array(SourceSummary) });
+export const WrappedSource = z.looseObject({ source: Source });
+
+export const SourceStatus = z.looseObject({
+  events_count: z.number(),
+  last_event_received: z.string().nullable(),
+  mappings_count: z.number(),
+  mappings_requiring_commit: z.array(
+    z.looseObject({
+      resource_key: z.string(),
+      action_type: z.string(),
+      event_type: z.string(),
+      active: z.boolean(),
+      is_deleted: z.boolean(),
+      status: z.string(),
+    }),
+  ),
+});
+
+export const RehearseResult = z.looseObject({
+  log_id: z.string().nullable(),
+  status: z.enum(["ok", "error"]),
+  action_logs_count: z.number(),
+  successful_action_logs_count: z.number(),
+  failed_action_logs_count: z.number(),
+  errors: z
+    .array(z.looseObject({ field: z.string(), message: z.string() }))
+    .nullable()
+    .optional(),
+});
+
+export const SourceEvent = z.looseObject({ event: z.string(), last_received_at: z.string().nullable() });
+export const SourceEventsResponse = z.looseObject({ entries: z.array(SourceEvent) });
+
+export const SourceLogAction = z.looseObject({
+  id: z.string(),
+  action_type: z.string().optional(),
+  action_status: z.string().nullable().optional(),
+  action_parameters: json.nullable().optional(),
+  action_payload: json.nullable().optional(),
+  action_result: json.nullable().optional(),
+  inserted_at: z.string().nullable().optional(),
+});
+
+export const SourceLog = z.looseObject({
+  id: z.string(),
+  event: z.string(),
+  data: json.nullable().optional(),
+  inserted_at: z.string().nullable().optional(),
+  preprocess_output: json.nullable().optional(),
+  source: z.string().nullable().optional(),
+  verification_status: z.string().nullable().optional(),
+  actions: z.array(SourceLogAction).optional(),
+});
+
+export const PageInfo = z.looseObject({
+  after: z.string().nullable().optional(),
+  before: z.string().nullable().optional(),
+  page_size: z.number(),
+});
+
+export const SourceLogsResponse = z.looseObject({ entries: z.array(SourceLog), page_info: PageInfo });
+
+export const ProviderSummary = z.looseObject({
+  key: z.string(),
+  version: z.string(),
+  provider: z.looseObject({ name: z.string(), description: z.string() }),
+});
+export const ProvidersResponse = z.looseObject({ entries: z.array(ProviderSummary) });
+
+export const Provider = z.looseObject({
+  key: z.string(),
+  version: z.string(),
+  provider: z.looseObject({
+    name: z.string(),
+    description: z.string(),
+    categories: z.array(z.string()),
+    website_url: z.string().nullable(),
+    webhook_docs_url: z.string(),
+    webhook_config_deep_link: z.string().nullable().optional(),
+    knock_tutorial_url: z.string().nullable().optional(),
+    branding: json.nullable().optional(),
+  }),
+  default_settings: z.looseObject({
+    event_type_path: z.string(),
+    enforce_verification: z.boolean(),
+    idempotency_key_path: z.string().nullable().optional(),
+    timestamp_path: z.string().nullable().optional(),
+    preprocessing_script: PreprocessScript.nullable().optional(),
+  }),
+  default_action_mappings: z
+    .array(z.looseObject({ event_type: z.string(), action_type: z.string(), action_parameters: json }))
+    .optional(),
+  example_payloads: z.record(z.string(), z.array(json)).nullable().optional(),
+  static_fields: json.optional(),
+});
+
+export type Source = z.infer<typeof Source>;
+export type SourceLog = z.infer<typeof SourceLog>;
