@@ -76,7 +76,8 @@ export function mockKnock(options: { maxRetries?: number } = {}) {
 function normaliseHeaders(headers: unknown): Record<string, string> {
   const out: Record<string, string> = {};
   if (Array.isArray(headers)) {
-    for (let i = 0; i < headers.length; i += 2) out[String(headers[i]).toLowerCase()] = String(headers[i + 1]);
+    for (let i = 0; i < headers.length; i += 2)
+      out[String(headers[i]).toLowerCase()] = String(headers[i + 1]);
   } else if (headers && typeof headers === "object") {
     for (const [k, v] of Object.entries(headers)) out[k.toLowerCase()] = String(v);
   }

@@ -1,8 +1,8 @@
 // What goes on the wire for each of the nine operations: method, path, encoded keys, bracket arrays,
 // which operations carry `environment`, wrapped bodies and omitted optionals.
 import { afterEach, describe, expect, it } from "vitest";
-import { TOKEN, mockKnock } from "../helpers/mock-knock.js";
 import examples from "../../../shared/reference/knock-mapi-sources-examples.json" with { type: "json" };
+import { mockKnock, TOKEN } from "../helpers/mock-knock.js";
 
 let knock: ReturnType<typeof mockKnock>;
 afterEach(async () => {
@@ -64,7 +64,9 @@ describe("request shapes", () => {
       environment_settings: { development: { settings: { enforce_verification: false } } },
     });
     const [request] = knock.requests;
-    expect(`${request?.method} ${request?.path}`).toBe("PUT /v1/sources/segment-source?environment=development");
+    expect(`${request?.method} ${request?.path}`).toBe(
+      "PUT /v1/sources/segment-source?environment=development",
+    );
     expect(request?.headers["content-type"]).toBe("application/json");
     expect(request?.body).toEqual({
       source: {
@@ -102,7 +104,9 @@ describe("request shapes", () => {
     const payload = examples.SourceRehearseRequest.payload;
     const result = await knock.client.rehearseSource("webhook", "development", payload);
     const [request] = knock.requests;
-    expect(`${request?.method} ${request?.path}`).toBe("POST /v1/sources/webhook/rehearse?environment=development");
+    expect(`${request?.method} ${request?.path}`).toBe(
+      "POST /v1/sources/webhook/rehearse?environment=development",
+    );
     expect(request?.body).toEqual({ payload });
     expect(result.log_id).toBe("log_123");
   });
@@ -154,6 +158,8 @@ describe("request shapes", () => {
   it("a 200 whose body lacks documented fields is a clear error", async () => {
     knock = mockKnock();
     knock.always({ status: 200, body: { entries: "nope" } });
-    await expect(knock.client.listSources({})).rejects.toThrow(/did not have the documented shape \(entries:/);
+    await expect(knock.client.listSources({})).rejects.toThrow(
+      /did not have the documented shape \(entries:/,
+    );
   });
 });

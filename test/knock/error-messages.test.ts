@@ -4,7 +4,13 @@ import fixtures from "../../../shared/reference/knock-cli-test-error-fixtures.js
 import { KnockApiError } from "../../src/knock/errors.js";
 import { mockKnock } from "../helpers/mock-knock.js";
 
-const rows: Array<{ name: string; status: number; body: unknown; headers?: Record<string, string>; expected: RegExp[] }> = [
+const rows: Array<{
+  name: string;
+  status: number;
+  body: unknown;
+  headers?: Record<string, string>;
+  expected: RegExp[];
+}> = [
   {
     name: "404 resource_missing names the key, the environment and the list tool",
     status: 404,
@@ -25,7 +31,11 @@ const rows: Array<{ name: string; status: number; body: unknown; headers?: Recor
         { field: "environment_settings.development.mappings", message: "is invalid", type: null },
       ],
     },
-    expected: [/\n- name: can't be blank/, /\n- environment_settings\.development\.mappings: is invalid/, /Fix these fields/],
+    expected: [
+      /\n- name: can't be blank/,
+      /\n- environment_settings\.development\.mappings: is invalid/,
+      /Fix these fields/,
+    ],
   },
   {
     name: "401 points at KNOCK_SERVICE_TOKEN",
@@ -98,7 +108,9 @@ describe("error statuses and bodies → messages", () => {
   it("a 200 that is not JSON is an error naming the content, never a crash", async () => {
     const knock = mockKnock();
     knock.always({ status: 200, body: '{"entries": [', headers: { "content-type": "application/json" } });
-    await expect(knock.client.listSources({})).rejects.toThrow(/not valid JSON \(application\/json, 13 characters/);
+    await expect(knock.client.listSources({})).rejects.toThrow(
+      /not valid JSON \(application\/json, 13 characters/,
+    );
     await knock.agent.close();
   });
 });

@@ -21,7 +21,10 @@ async function setup(handler: Handler, options: { maxRetries?: number; timeoutMs
     backoffBaseMs: 5,
     backoffMaxMs: 20,
   });
-  cleanups.push(() => api.close(), () => http.close());
+  cleanups.push(
+    () => api.close(),
+    () => http.close(),
+  );
   return { api, client: new KnockClient(http) };
 }
 
@@ -30,7 +33,9 @@ const sources = examples.SourcesResponse;
 
 describe("retries", () => {
   it("retries a GET on 5xx and succeeds", async () => {
-    const { api, client } = await setup((_req, res, i) => (i < 2 ? json(res, 503, unavailable) : json(res, 200, sources)));
+    const { api, client } = await setup((_req, res, i) =>
+      i < 2 ? json(res, 503, unavailable) : json(res, 200, sources),
+    );
     await expect(client.listSources({})).resolves.toEqual(sources);
     expect(api.requests).toHaveLength(3);
   });
@@ -43,7 +48,11 @@ describe("retries", () => {
 
   it("retries 408 and 429, and PUT as well as GET", async () => {
     const { api, client } = await setup((_req, res, i) =>
-      i === 0 ? json(res, 408, {}) : i === 1 ? json(res, 429, {}) : json(res, 200, { source: examples.Source }),
+      i === 0
+        ? json(res, 408, {})
+        : i === 1
+          ? json(res, 429, {})
+          : json(res, 200, { source: examples.Source }),
     );
     await client.upsertSource("s", "development", { name: "S" });
     expect(api.requests.map((r) => r.method)).toEqual(["PUT", "PUT", "PUT"]);
@@ -84,7 +93,9 @@ describe("timeouts and cancellation", () => {
   it("a server that never answers times out per attempt, and each attempt is retried", async () => {
     const { api, client } = await setup(() => {}, { timeoutMs: 200, maxRetries: 1 });
     const started = Date.now();
-    await expect(client.listSources({})).rejects.toThrow(/did not answer within 200 ms \(2 attempts\).*--timeout-ms/);
+    await expect(client.listSources({})).rejects.toThrow(
+      /did not answer within 200 ms \(2 attempts\).*--timeout-ms/,
+    );
     expect(Date.now() - started).toBeLessThan(2_000);
     expect(api.requests).toHaveLength(2);
   });
@@ -131,7 +142,9 @@ describe("timeouts and cancellation", () => {
     const url = api.url;
     await api.close();
     await expect(client.listSources({})).rejects.toThrow(
-      new RegExp(`Could not reach Knock at ${url.replace(/\./g, "\\.")} \\(ECONNREFUSED, 3 attempts\\).*KNOCK_MGMT_BASE_URL`),
+      new RegExp(
+        `Could not reach Knock at ${url.replace(/\./g, "\\.")} \\(ECONNREFUSED, 3 attempts\\).*KNOCK_MGMT_BASE_URL`,
+      ),
     );
   });
 

@@ -1,0 +1,160 @@
+// The one configuration parser: argv and environment in, a validated Config (or a message) out.
+// Pure, so it is tested without touching the process; src/index.ts feeds it process.argv and process.env.
+import { parseArgs } from "node:util";
+import { z } from "zod";
+
+export interface Config {
+  serviceToken: string | undefined;
+  baseUrl: string;
+  environment: string;
+  readOnly: boolean;
+  timeoutMs: number;
+  maxRetries: number;
+  sandbox: boolean;
+  sandboxState: string | undefined;
+}
+
+export type Command =
+  | { kind: "serve"; config: Config }
+  | { kind: "sandbox-server"; port: number; state: string | undefined }
+  | { kind: "help" }
+  | { kind: "version" };
+
+export type ParseResult = { ok: true; command: Command } | { ok: false; message: string };
+
+export const ENVIRONMENT_SLUG = /^[a-z0-9][a-z0-9_-]{0,63}$/;
+
+const booleanText = z
+  .string()
+  .transform((v) => v.trim().toLowerCase())
+  .pipe(z.enum(["true", "false", "1", "0", "yes", "no"], { message: "must be true or false" }))
+  .transform((v) => v === "true" || v === "1" || v === "yes");
+const integerText = (min: number, max: number) =>
+  z
+    .string()
+    .regex(/^\d+$/, "must be a whole number")
+    .transform(Number)
+    .pipe(z.number().min(min, `must be at least ${min}`).max(max, `must be at most ${max}`));
+
+/** Each setting once: its flag, its variable, how its text is validated, and its default. */
+const SETTINGS = {
+  serviceToken: {
+    flag: "service-token",
+    env: "KNOCK_SERVICE_TOKEN",
+    schema: z.string().trim().min(1, "must not be empty").optional(),
+  },
+  baseUrl: {
+    flag: "base-url",
+    env: "KNOCK_MGMT_BASE_URL",
+    schema: z
+      .string()
+      .refine((v) => /^https?:\/\/[^/]+/.test(v) && URL.canParse(v), "must be an http(s) URL")
+      .default("https://control.knock.app"),
+  },
+  environment: {
+    flag: "environment",
+    env: "KNOCK_ENVIRONMENT",
+    schema: z
+      .string()
+      .regex(ENVIRONMENT_SLUG, "must be an environment slug such as development")
+      .default("development"),
+  },
+  readOnly: { flag: "read-only", env: "KNOCK_READ_ONLY", schema: booleanText.default(false) },
+  timeoutMs: {
+    flag: "timeout-ms",
+    env: "KNOCK_TIMEOUT_MS",
+    schema: integerText(100, 600_000).default(30_000),
+  },
+  maxRetries: { flag: "max-retries", env: "KNOCK_MAX_RETRIES", schema: integerText(0, 10).default(2) },
+  sandbox: { flag: "sandbox", env: "KNOCK_SANDBOX", schema: booleanText.default(false) },
+  sandboxState: {
+    flag: "sandbox-state",
+    env: "KNOCK_SANDBOX_STATE",
+    schema: z.string().min(1, "must be a file path").optional(),
+  },
+} as const;
+
+type SettingName = keyof typeof SETTINGS;
+const BOOLEAN_FLAGS: ReadonlySet<SettingName> = new Set(["readOnly", "sandbox"]);
+
+export function parseCommandLine(
+  argv: readonly string[],
+  env: Readonly<Record<string, string | undefined>>,
+): ParseResult {
+  if (argv[0] === "sandbox-server") return parseSandboxServer(argv.slice(1));
+
+  const options: Record<string, { type: "string" | "boolean" }> = {
+    help: { type: "boolean" },
+    version: { type: "boolean" },
+  };
+  for (const [name, setting] of Object.entries(SETTINGS)) {
+    options[setting.flag] = { type: BOOLEAN_FLAGS.has(name as SettingName) ? "boolean" : "string" };
+  }
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    ({ values } = parseArgs({ args: [...argv], options, strict: true, allowPositionals: false }));
+  } catch (error) {
+    return { ok: false, message: `${(error as Error).message}. Run with --help to see the options.` };
+  }
+  if (values.help) return { ok: true, command: { kind: "help" } };
+  if (values.version) return { ok: true, command: { kind: "version" } };
+
+  const config: Record<string, unknown> = {};
+  const problems: string[] = [];
+  for (const [name, setting] of Object.entries(SETTINGS)) {
+    const fromFlag = values[setting.flag];
+    // Flags beat the environment; an empty variable counts as unset, as shells and MCP host configs often
+    // leave one behind.
+    const raw =
+      fromFlag === true ? "true" : fromFlag === false ? undefined : (fromFlag ?? nonEmpty(env[setting.env]));
+    const parsed = (setting.schema as z.ZodType).safeParse(raw);
+    if (parsed.success) {
+      config[name] = parsed.data;
+    } else {
+      const reason = parsed.error.issues[0]?.message ?? "is invalid";
+      const source =
+        fromFlag === undefined ? `${setting.env} (--${setting.flag})` : `--${setting.flag} (${setting.env})`;
+      // The token is never echoed, even when it is the value that failed.
+      const shown = name === "serviceToken" ? "" : ` (got ${JSON.stringify(raw)})`;
+      problems.push(`${source} ${reason}${shown}`);
+    }
+  }
+  if (problems.length > 0) return { ok: false, message: problems.join("\n") };
+  return { ok: true, command: { kind: "serve", config: config as unknown as Config } };
+}
+
+function parseSandboxServer(argv: readonly string[]): ParseResult {
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    ({ values } = parseArgs({
+      args: [...argv],
+      options: { port: { type: "string" }, state: { type: "string" } },
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (error) {
+    return { ok: false, message: `sandbox-server: ${(error as Error).message}` };
+  }
+  const port = integerText(0, 65_535).default(0).safeParse(values.port);
+  if (!port.success) return { ok: false, message: `sandbox-server --port ${port.error.issues[0]?.message}` };
+  const state = typeof values.state === "string" && values.state !== "" ? values.state : undefined;
+  return { ok: true, command: { kind: "sandbox-server", port: port.data, state } };
+}
+
+function nonEmpty(value: string | undefined): string | undefined {
+  return value === undefined || value.trim() === "" ? undefined : value;
+}
+
+export const HELP = `knock-sources-mcp — an MCP server (stdio) for Knock data sources
+
+Usage:
+  knock-sources-mcp [options]                 serve MCP over stdio
+  knock-sources-mcp sandbox-server [--port N] [--state FILE]
+                                              run only the local sandbox API
+
+Options (each also read from the environment variable shown; flags win):
+${Object.values(SETTINGS)
+  .map((s) => `  --${s.flag.padEnd(16)} ${s.env}`)
+  .join("\n")}
+  --help, --version
+`;

@@ -1,0 +1,91 @@
+#!/usr/bin/env node
+// The process entry, and the only file that touches `process`: argv and env in, the MCP server over stdio
+// out. Everything it starts is stopped on stdin close and on SIGINT/SIGTERM.
+import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
+import { type Config, HELP, parseCommandLine } from "./config.js";
+import { KnockClient } from "./knock/client.js";
+import { KnockHttp } from "./knock/http.js";
+import { logWarning } from "./log.js";
+import { createServer } from "./server.js";
+import { USER_AGENT, VERSION } from "./version.js";
+
+/** The token the embedded sandbox is called with: it accepts any bearer token. */
+const SANDBOX_TOKEN = "sandbox";
+
+const cleanups: Array<() => Promise<unknown>> = [];
+let stopping = false;
+
+async function shutdown(code: number): Promise<never> {
+  if (!stopping) {
+    stopping = true;
+    // Stop in reverse order of start, and never wait forever on a peer that hangs.
+    const all = Promise.allSettled(cleanups.reverse().map((cleanup) => cleanup()));
+    await Promise.race([all, new Promise((resolve) => setTimeout(resolve, 2_000).unref())]);
+  }
+  process.exit(code);
+}
+
+async function main(): Promise<void> {
+  const parsed = parseCommandLine(process.argv.slice(2), process.env);
+  if (!parsed.ok) {
+    logWarning(parsed.message);
+    process.exit(2);
+  }
+  const { command } = parsed;
+  if (command.kind === "help") {
+    console.error(HELP);
+    return;
+  }
+  if (command.kind === "version") {
+    console.error(VERSION);
+    return;
+  }
+  process.on("SIGINT", () => void shutdown(0));
+  process.on("SIGTERM", () => void shutdown(0));
+  process.on("unhandledRejection", (reason) => logWarning(`unhandled rejection: ${String(reason)}`));
+
+  if (command.kind === "sandbox-server") {
+    // Loaded only in this mode: the emulator and node:vm cost start-up time nobody else should pay.
+    const { startSandbox } = await import("./sandbox/index.js");
+    const sandbox = await startSandbox({ port: command.port, statePath: command.state });
+    cleanups.push(() => sandbox.close());
+    logWarning(`sandbox API listening on ${sandbox.url} (any bearer token is accepted)`);
+    return;
+  }
+
+  let config: Config = command.config;
+  if (config.sandbox) {
+    const { startSandbox } = await import("./sandbox/index.js");
+    const sandbox = await startSandbox({ statePath: config.sandboxState });
+    cleanups.push(() => sandbox.close());
+    config = { ...config, baseUrl: sandbox.url, serviceToken: SANDBOX_TOKEN };
+    logWarning(`running against the local sandbox at ${sandbox.url}; nothing reaches a real Knock account`);
+  } else if (!config.serviceToken) {
+    logWarning(
+      "no service token: set KNOCK_SERVICE_TOKEN (or --service-token), or use --sandbox. Tools will answer with this hint until then.",
+    );
+  }
+
+  const http = config.serviceToken
+    ? new KnockHttp({
+        baseUrl: config.baseUrl,
+        token: config.serviceToken,
+        userAgent: USER_AGENT,
+        timeoutMs: config.timeoutMs,
+        maxRetries: config.maxRetries,
+      })
+    : undefined;
+  if (http) cleanups.push(() => http.close());
+
+  const server = createServer(config, { client: http && new KnockClient(http) });
+  cleanups.push(() => server.close());
+  // The host closing our stdin is how a stdio session ends.
+  process.stdin.once("end", () => void shutdown(0));
+  process.stdin.once("close", () => void shutdown(0));
+  await server.connect(new StdioServerTransport());
+}
+
+main().catch((error: unknown) => {
+  logWarning(error instanceof Error ? error.message : String(error));
+  void shutdown(1);
+});

@@ -1,0 +1,88 @@
+// The MCP side: one McpServer, every tool registered from the table in one loop, and the one error
+// boundary that turns any failure into an isError result the model can act on.
+import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import type { Config } from "./config.js";
+import { serverInstructions } from "./instructions.js";
+import type { KnockClient } from "./knock/client.js";
+import { KnockError, MissingTokenError } from "./knock/errors.js";
+import { logWarning } from "./log.js";
+import type { ToolDefinition } from "./tools/define-tool.js";
+import { toolsFor } from "./tools/index.js";
+import { VERSION } from "./version.js";
+
+export interface ServerDeps {
+  /** Absent when no service token is configured: every tool then explains how to set one. */
+  client: KnockClient | undefined;
+}
+
+export function createServer(config: Config, deps: ServerDeps): McpServer {
+  const server = new McpServer(
+    { name: "knock-sources-mcp", title: "Knock sources", version: VERSION },
+    {
+      capabilities: { tools: {} },
+      instructions: serverInstructions({
+        environment: config.environment,
+        readOnly: config.readOnly,
+        sandbox: config.sandbox,
+      }),
+    },
+  );
+  const secrets = [config.serviceToken].filter((s): s is string => Boolean(s));
+
+  for (const tool of toolsFor(config.readOnly)) {
+    server.registerTool(
+      tool.name,
+      {
+        title: tool.title,
+        description: tool.description,
+        inputSchema: tool.input,
+        outputSchema: tool.output,
+        annotations: tool.annotations,
+      },
+      (args: unknown, extra) => runTool(tool, args, extra.signal, config, deps.client, secrets),
+    );
+  }
+  return server;
+}
+
+async function runTool(
+  tool: ToolDefinition,
+  args: unknown,
+  signal: AbortSignal,
+  config: Config,
+  client: KnockClient | undefined,
+  secrets: readonly string[],
+): Promise<CallToolResult> {
+  try {
+    if (!client) throw new MissingTokenError();
+    const result = await tool.handler(args as never, {
+      client,
+      defaultEnvironment: config.environment,
+      signal,
+    });
+    return {
+      content: [{ type: "text", text: redact(JSON.stringify(result), secrets) }],
+      structuredContent: result as Record<string, unknown>,
+    };
+  } catch (error) {
+    return {
+      isError: true,
+      content: [{ type: "text", text: redact(describeError(error, tool.name), secrets) }],
+    };
+  }
+}
+
+/** The one formatter: our own errors already say what to do; anything else is a bug, said plainly. */
+export function describeError(error: unknown, toolName: string): string {
+  if (error instanceof KnockError) return error.message;
+  const detail = error instanceof Error ? error.message : String(error);
+  logWarning(`unexpected error in ${toolName}: ${error instanceof Error ? (error.stack ?? detail) : detail}`);
+  return `${toolName} failed unexpectedly inside this server (${detail}). Retrying may help; if it does not, report it.`;
+}
+
+export function redact(text: string, secrets: readonly string[]): string {
+  let out = text;
+  for (const secret of secrets) out = out.split(secret).join("[redacted]");
+  return out;
+}

@@ -1,0 +1,41 @@
+import type { z } from "zod";
+import type { KnockClient } from "../knock/client.js";
+
+/** The MCP safety hints. Required, so no tool can be defined without saying what it does to the world. */
+export interface SafetyHints {
+  readOnlyHint: boolean;
+  destructiveHint: boolean;
+  idempotentHint: boolean;
+  openWorldHint: boolean;
+}
+
+export interface ToolContext {
+  client: KnockClient;
+  /** The environment used when the model does not pass one (--environment / KNOCK_ENVIRONMENT). */
+  defaultEnvironment: string;
+  signal: AbortSignal;
+}
+
+export interface ToolDefinition<I extends z.ZodObject = z.ZodObject, O extends z.ZodObject = z.ZodObject> {
+  name: string;
+  title: string;
+  description: string;
+  input: I;
+  output: O;
+  annotations: SafetyHints;
+  handler(args: z.output<I>, context: ToolContext): Promise<z.output<O>>;
+}
+
+/** Identity at runtime; it exists so that each tool file is checked against ToolDefinition with its own types. */
+export function defineTool<I extends z.ZodObject, O extends z.ZodObject>(
+  tool: ToolDefinition<I, O>,
+): ToolDefinition<I, O> {
+  return tool;
+}
+
+export const READ_ONLY: SafetyHints = {
+  readOnlyHint: true,
+  destructiveHint: false,
+  idempotentHint: true,
+  openWorldHint: true,
+};

@@ -1,0 +1,19 @@
+import { z } from "zod";
+import { SourceStatus } from "../knock/schemas.js";
+import { defineTool, READ_ONLY } from "./define-tool.js";
+import { Environment, SourceKey } from "./params.js";
+
+export default defineTool({
+  name: "get_source_status",
+  title: "Get source status",
+  description:
+    "Get a source's health in an environment: events received in the last 30 days, the last event's time, " +
+    "the number of mappings, and workflow-trigger mappings that need a workflow commit before they apply.\n" +
+    "Use it first when a user asks whether a source is receiving events or why a mapping has no effect.\n" +
+    'Example: {"key": "stripe"}.',
+  input: z.strictObject({ key: SourceKey, environment: Environment }),
+  output: SourceStatus,
+  annotations: READ_ONLY,
+  handler: (args, { client, defaultEnvironment, signal }) =>
+    client.getSourceStatus(args.key, args.environment ?? defaultEnvironment, signal),
+});

@@ -1,0 +1,19 @@
+import { z } from "zod";
+import { Source } from "../knock/schemas.js";
+import { defineTool, READ_ONLY } from "./define-tool.js";
+import { Environment, SourceKey } from "./params.js";
+
+export default defineTool({
+  name: "get_source",
+  title: "Get a source",
+  description:
+    "Get one source with its settings in an environment: endpoint, verification, event type and " +
+    "idempotency paths, preprocess script, and the event → action mappings.\n" +
+    "Use it to see how events are parsed and which event types trigger which workflows.\n" +
+    'Example: {"key": "stripe", "environment": "development"}.',
+  input: z.strictObject({ key: SourceKey, environment: Environment }),
+  output: Source,
+  annotations: READ_ONLY,
+  handler: (args, { client, defaultEnvironment, signal }) =>
+    client.getSource(args.key, args.environment ?? defaultEnvironment, signal),
+});

@@ -1,0 +1,44 @@
+import { z } from "zod";
+import { ToolInputError } from "../knock/errors.js";
+import { RehearseResult } from "../knock/schemas.js";
+import { defineTool } from "./define-tool.js";
+import { Environment, jsonBytes, SourceKey } from "./params.js";
+
+const MAX_PAYLOAD_BYTES = 1_000_000;
+
+export default defineTool({
+  name: "rehearse_source_event",
+  title: "Rehearse a source event",
+  description:
+    "Send a test payload through a source's pipeline (preprocess script, verification, event type, " +
+    "idempotency, mappings) and see which actions it runs. Writes a rehearsal log; never in production.\n" +
+    "Use it to check a mapping or script change before real events arrive. Example payloads come from " +
+    'get_source_provider with include ["example_payloads"].\n' +
+    'Example: {"key": "stripe", "payload": {"body": {"type": "invoice.paid", "data": {}}, "headers": {}}}.\n' +
+    'Then: list_source_logs with id = log_id and include ["actions"] shows each action\'s result.',
+  input: z.strictObject({
+    key: SourceKey,
+    environment: Environment,
+    payload: z
+      .record(z.string(), z.unknown())
+      .refine(
+        (p) => jsonBytes(p) <= MAX_PAYLOAD_BYTES,
+        `payload is larger than ${MAX_PAYLOAD_BYTES} bytes of JSON`,
+      )
+      .describe(
+        'The event as the provider sends it: {"body": {...JSON body}, "headers": {"name": "value"}}. ' +
+          "Mapping paths address it as body.*, headers.* and preprocess.*.",
+      ),
+  }),
+  output: RehearseResult,
+  annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
+  handler: async ({ key, environment, payload }, { client, defaultEnvironment, signal }) => {
+    const env = environment ?? defaultEnvironment;
+    if (env === "production") {
+      throw new ToolInputError(
+        'Rehearsal cannot run in the production environment, so nothing was sent. Pass another environment, e.g. "development".',
+      );
+    }
+    return client.rehearseSource(key, env, payload, signal);
+  },
+});

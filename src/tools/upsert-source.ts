@@ -1,0 +1,89 @@
+import { z } from "zod";
+import { ENVIRONMENT_SLUG } from "../config.js";
+import { ACTION_TYPES, Source } from "../knock/schemas.js";
+import { defineTool } from "./define-tool.js";
+import { Environment, jsonBytes, ProviderKey, SourceKey } from "./params.js";
+
+const MAX_BODY_BYTES = 1_000_000;
+
+const Mapping = z.strictObject({
+  event_type: z.string().min(1).describe("Event type to match, e.g. invoice.paid (see list_source_events)."),
+  action_type: z.enum(ACTION_TYPES),
+  action_parameters: z
+    .record(z.string(), z.unknown())
+    .nullable()
+    .optional()
+    .describe(
+      'Paths into {body, headers, preprocess}, e.g. {"key": "invoice-paid", "recipients": "body.data.object.customer"}; ' +
+        "workflows_trigger's key is a literal workflow key.",
+    ),
+  active: z.boolean().optional().describe("false keeps the mapping but skips it. Default true."),
+  is_deleted: z
+    .boolean()
+    .optional()
+    .describe("true removes the mapping (workflow mappings need this first)."),
+});
+
+const Settings = z.looseObject({
+  enforce_verification: z
+    .boolean()
+    .optional()
+    .describe("Reject events whose preprocess script does not verify them."),
+  event_type_path: z.string().nullable().optional().describe("Where the event type is, e.g. body.type."),
+  idempotency_key_path: z
+    .string()
+    .nullable()
+    .optional()
+    .describe("Where a unique event id is, e.g. body.id."),
+  timestamp_path: z.string().nullable().optional(),
+  preprocess_script: z
+    .strictObject({ language: z.literal("javascript"), source: z.string().max(200_000) })
+    .nullable()
+    .optional()
+    .describe("A script defining main(ctx) that returns {verified: boolean, ...extra values}."),
+});
+
+export default defineTool({
+  name: "upsert_source",
+  title: "Create or update a source",
+  description:
+    "Create a source, or update one, in an environment. Only the fields given are sent; name is required " +
+    "even on update (get_source shows the current one).\n" +
+    "To create from a template, pass preconfigured_provider (a key from list_source_providers); it is " +
+    "ignored on update. Given mappings replace that environment's mappings.\n" +
+    'Example: {"key": "stripe", "name": "Stripe", "preconfigured_provider": "stripe"}.',
+  input: z
+    .strictObject({
+      key: SourceKey,
+      environment: Environment,
+      name: z.string().min(1).max(256).describe("Display name."),
+      description: z
+        .string()
+        .max(2000)
+        .nullable()
+        .optional()
+        .describe("What the source receives; null clears it."),
+      custom_image_url: z
+        .string()
+        .max(2048)
+        .nullable()
+        .optional()
+        .describe("URL of an image for the source."),
+      preconfigured_provider: ProviderKey.optional(),
+      environment_settings: z
+        .record(
+          z.string().regex(ENVIRONMENT_SLUG),
+          z.strictObject({ settings: Settings.optional(), mappings: z.array(Mapping).optional() }),
+        )
+        .optional()
+        .describe("Keyed by environment slug, normally the one you pass as environment."),
+    })
+    .refine(
+      (args) => jsonBytes(args) <= MAX_BODY_BYTES,
+      `the source is larger than ${MAX_BODY_BYTES} bytes of JSON`,
+    ),
+  output: Source,
+  annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: true },
+  handler: ({ key, environment, ...source }, { client, defaultEnvironment, signal }) =>
+    client.upsertSource(key, environment ?? defaultEnvironment, source, signal),
+});

@@ -1,0 +1,117 @@
+import { describe, expect, it } from "vitest";
+import { parseCommandLine } from "../src/config.js";
+
+const serve = (argv: string[], env: Record<string, string> = {}) => {
+  const result = parseCommandLine(argv, env);
+  if (!result.ok) throw new Error(result.message);
+  if (result.command.kind !== "serve") throw new Error(`expected serve, got ${result.command.kind}`);
+  return result.command.config;
+};
+const failure = (argv: string[], env: Record<string, string> = {}) => {
+  const result = parseCommandLine(argv, env);
+  if (result.ok) throw new Error("expected a failure");
+  return result.message;
+};
+
+describe("configuration", () => {
+  it("has the documented defaults", () => {
+    expect(serve([])).toEqual({
+      serviceToken: undefined,
+      baseUrl: "https://control.knock.app",
+      environment: "development",
+      readOnly: false,
+      timeoutMs: 30_000,
+      maxRetries: 2,
+      sandbox: false,
+      sandboxState: undefined,
+    });
+  });
+
+  it("reads every variable", () => {
+    expect(
+      serve([], {
+        KNOCK_SERVICE_TOKEN: "knock_st_x",
+        KNOCK_MGMT_BASE_URL: "http://127.0.0.1:9999",
+        KNOCK_ENVIRONMENT: "staging",
+        KNOCK_READ_ONLY: "true",
+        KNOCK_TIMEOUT_MS: "5000",
+        KNOCK_MAX_RETRIES: "0",
+        KNOCK_SANDBOX: "1",
+        KNOCK_SANDBOX_STATE: "/tmp/state.json",
+      }),
+    ).toEqual({
+      serviceToken: "knock_st_x",
+      baseUrl: "http://127.0.0.1:9999",
+      environment: "staging",
+      readOnly: true,
+      timeoutMs: 5000,
+      maxRetries: 0,
+      sandbox: true,
+      sandboxState: "/tmp/state.json",
+    });
+  });
+
+  it("flags beat variables", () => {
+    const config = serve(
+      ["--environment", "production", "--timeout-ms=1000", "--service-token", "knock_st_flag", "--read-only"],
+      {
+        KNOCK_ENVIRONMENT: "staging",
+        KNOCK_TIMEOUT_MS: "9000",
+        KNOCK_SERVICE_TOKEN: "knock_st_env",
+        KNOCK_READ_ONLY: "false",
+      },
+    );
+    expect(config).toMatchObject({
+      environment: "production",
+      timeoutMs: 1000,
+      serviceToken: "knock_st_flag",
+      readOnly: true,
+    });
+  });
+
+  it("treats empty variables as unset and booleans case-insensitively", () => {
+    expect(serve([], { KNOCK_SERVICE_TOKEN: "  ", KNOCK_READ_ONLY: "TRUE" })).toMatchObject({
+      serviceToken: undefined,
+      readOnly: true,
+    });
+  });
+
+  it.each([
+    [["--timeout-ms", "abc"], {}, /--timeout-ms \(KNOCK_TIMEOUT_MS\) must be a whole number \(got "abc"\)/],
+    [[], { KNOCK_TIMEOUT_MS: "10" }, /KNOCK_TIMEOUT_MS \(--timeout-ms\) must be at least 100/],
+    [["--max-retries", "11"], {}, /--max-retries \(KNOCK_MAX_RETRIES\) must be at most 10/],
+    [
+      [],
+      { KNOCK_MGMT_BASE_URL: "control.knock.app" },
+      /KNOCK_MGMT_BASE_URL \(--base-url\) must be an http\(s\) URL/,
+    ],
+    [["--environment", "Prod Env"], {}, /--environment \(KNOCK_ENVIRONMENT\) must be an environment slug/],
+    [[], { KNOCK_READ_ONLY: "maybe" }, /KNOCK_READ_ONLY \(--read-only\) must be true or false/],
+    [["--unknown"], {}, /Unknown option '--unknown'.*--help/],
+    [["serve"], {}, /Unexpected argument 'serve'/],
+  ])("refuses bad values: %j %j", (argv, env, expected) => {
+    expect(failure(argv, env)).toMatch(expected);
+  });
+
+  it("reports every bad value at once", () => {
+    expect(failure([], { KNOCK_TIMEOUT_MS: "x", KNOCK_MAX_RETRIES: "y" }).split("\n")).toHaveLength(2);
+  });
+
+  it("never echoes the token in a message", () => {
+    const message = failure(["--service-token", "", "--timeout-ms", "x"]);
+    expect(message).toMatch(/--service-token \(KNOCK_SERVICE_TOKEN\) must not be empty/);
+  });
+
+  it("parses the sandbox-server command", () => {
+    expect(parseCommandLine(["sandbox-server", "--port", "8787", "--state", "s.json"], {})).toEqual({
+      ok: true,
+      command: { kind: "sandbox-server", port: 8787, state: "s.json" },
+    });
+    expect(parseCommandLine(["sandbox-server", "--port", "70000"], {})).toMatchObject({ ok: false });
+  });
+
+  it("knows --help and --version", () => {
+    expect(parseCommandLine(["--help"], {})).toEqual({ ok: true, command: { kind: "help" } });
+    expect(parseCommandLine(["--version"], {})).toEqual({ ok: true, command: { kind: "version" } });
+  });
+});

@@ -1,0 +1,61 @@
+// Invariants over the whole tool table, so a new tool cannot forget what every tool must have.
+import { readdirSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { z } from "zod";
+import { TOOLS } from "../src/tools/index.js";
+
+const toolFiles = readdirSync(new URL("../src/tools/", import.meta.url)).filter(
+  (f) => f.endsWith(".ts") && !["index.ts", "define-tool.ts", "params.ts"].includes(f),
+);
+
+describe("the tool table", () => {
+  it("holds the nine sources operations, one file each, named after the tool", () => {
+    expect(TOOLS).toHaveLength(9);
+    expect(new Set(TOOLS.map((t) => t.name)).size).toBe(9);
+    expect(toolFiles.sort()).toEqual(TOOLS.map((t) => `${t.name.replaceAll("_", "-")}.ts`).sort());
+  });
+
+  it.each(TOOLS.map((t) => [t.name, t] as const))(
+    "%s: name, hints, description and parameters",
+    (name, tool) => {
+      expect(name).toMatch(/^[a-z_]{1,30}$/);
+      expect(tool.title.length).toBeGreaterThan(3);
+      for (const hint of ["readOnlyHint", "destructiveHint", "idempotentHint", "openWorldHint"] as const) {
+        expect(typeof tool.annotations[hint]).toBe("boolean");
+      }
+      // A read-only tool cannot also claim to destroy something.
+      if (tool.annotations.readOnlyHint) expect(tool.annotations.destructiveHint).toBe(false);
+      expect(tool.description.length).toBeGreaterThan(80);
+      expect(tool.description.length).toBeLessThanOrEqual(600);
+      expect(tool.description).toMatch(/Example: \{/);
+
+      const schema = z.toJSONSchema(tool.input, { target: "draft-07" }) as {
+        properties?: Record<string, { description?: string }>;
+        additionalProperties?: unknown;
+      };
+      expect(schema.additionalProperties).toBe(false);
+      for (const [param, spec] of Object.entries(schema.properties ?? {})) {
+        expect(spec.description, `${name}.${param} has no description`).toMatch(/\w{3,}/);
+      }
+    },
+  );
+
+  it("marks exactly upsert_source and rehearse_source_event as writing tools", () => {
+    expect(TOOLS.filter((t) => !t.annotations.readOnlyHint).map((t) => t.name)).toEqual([
+      "upsert_source",
+      "rehearse_source_event",
+    ]);
+    const upsert = TOOLS.find((t) => t.name === "upsert_source");
+    expect(upsert?.annotations).toMatchObject({ destructiveHint: true, idempotentHint: true });
+    const rehearse = TOOLS.find((t) => t.name === "rehearse_source_event");
+    expect(rehearse?.annotations).toMatchObject({ destructiveHint: false, idempotentHint: false });
+  });
+
+  it("every environment-scoped tool takes an optional environment; the provider tools take none", () => {
+    for (const tool of TOOLS) {
+      const shape = tool.input.shape as Record<string, z.ZodType>;
+      if (tool.name.includes("provider")) expect(shape.environment).toBeUndefined();
+      else expect(shape.environment?.safeParse(undefined).success, tool.name).toBe(true);
+    }
+  });
+});
