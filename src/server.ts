@@ -1,9 +1,10 @@
 // The MCP side: one McpServer, every tool registered from the table in one loop, and the one error
 // boundary that turns any failure into an isError result the model can act on.
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
-import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import { type CallToolResult, ListToolsRequestSchema, type Tool } from "@modelcontextprotocol/sdk/types.js";
 import type { Config } from "./config.js";
 import { serverInstructions } from "./instructions.js";
+import { toPortableJsonSchema } from "./json-schema.js";
 import type { KnockClient } from "./knock/client.js";
 import { KnockError, MissingTokenError } from "./knock/errors.js";
 import { logWarning } from "./log.js";
@@ -30,7 +31,8 @@ export function createServer(config: Config, deps: ServerDeps): McpServer {
   );
   const secrets = [config.serviceToken].filter((s): s is string => Boolean(s));
 
-  for (const tool of toolsFor(config.readOnly)) {
+  const tools = toolsFor(config.readOnly);
+  for (const tool of tools) {
     server.registerTool(
       tool.name,
       {
@@ -43,6 +45,17 @@ export function createServer(config: Config, deps: ServerDeps): McpServer {
       (args: unknown, extra) => runTool(tool, args, extra.signal, config, deps.client, secrets),
     );
   }
+  // Replaces the SDK's tools/list (after registration, as the SDK requires) so the schemas hosts receive
+  // are the portable ones; the SDK still validates arguments and results against the zod schemas.
+  const listed: Tool[] = tools.map((tool) => ({
+    name: tool.name,
+    title: tool.title,
+    description: tool.description,
+    inputSchema: toPortableJsonSchema(tool.input, "input") as Tool["inputSchema"],
+    outputSchema: toPortableJsonSchema(tool.output, "output") as Tool["outputSchema"],
+    annotations: tool.annotations,
+  }));
+  server.server.setRequestHandler(ListToolsRequestSchema, () => ({ tools: listed }));
   return server;
 }
 

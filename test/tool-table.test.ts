@@ -2,6 +2,7 @@
 import { readdirSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
+import { toPortableJsonSchema } from "../src/json-schema.js";
 import { TOOLS } from "../src/tools/index.js";
 
 const toolFiles = readdirSync(new URL("../src/tools/", import.meta.url)).filter(
@@ -57,5 +58,47 @@ describe("the tool table", () => {
       if (tool.name.includes("provider")) expect(shape.environment).toBeUndefined();
       else expect(shape.environment?.safeParse(undefined).success, tool.name).toBe(true);
     }
+  });
+});
+
+describe("the JSON Schemas hosts receive", () => {
+  const walk = (
+    node: unknown,
+    path: string,
+    visit: (node: Record<string, unknown>, path: string) => void,
+  ) => {
+    if (Array.isArray(node)) {
+      for (const [i, n] of node.entries()) walk(n, `${path}[${i}]`, visit);
+    } else if (node && typeof node === "object") {
+      visit(node as Record<string, unknown>, path);
+      for (const [k, v] of Object.entries(node)) walk(v, `${path}.${k}`, visit);
+    }
+  };
+
+  it.each(TOOLS.map((t) => [t.name, t] as const))(
+    "%s: no bare {} and no multi-type arrays",
+    (_name, tool) => {
+      for (const [io, schema] of [
+        ["input", tool.input],
+        ["output", tool.output],
+      ] as const) {
+        walk(toPortableJsonSchema(schema, io), io, (node, path) => {
+          expect(Array.isArray(node.type), `${path}.type is an array`).toBe(false);
+          if (node.additionalProperties !== undefined && typeof node.additionalProperties === "object") {
+            expect(
+              Object.keys(node.additionalProperties as object).length,
+              `${path}.additionalProperties is {}`,
+            ).toBeGreaterThan(0);
+          }
+        });
+      }
+    },
+  );
+
+  it("keeps nullability as anyOf with a null branch", () => {
+    const schema = toPortableJsonSchema(z.object({ a: z.string().nullable().describe("A.") }), "output");
+    expect(schema.properties).toEqual({
+      a: { description: "A.", anyOf: [{ type: "string" }, { type: "null" }] },
+    });
   });
 });

@@ -1,0 +1,38 @@
+// Tool schemas as JSON Schema that every host accepts without complaint. zod's output is correct but
+// spells "any value" as `{}` and nullable fields as `type: [X, "null"]`; several clients (and schema
+// linters such as the MCP inspector's --strict) flag both, and single-type dialects drop the constraint.
+import { z } from "zod";
+
+type Json = Record<string, unknown>;
+
+export function toPortableJsonSchema(schema: z.ZodType, io: "input" | "output"): Json {
+  return portable(z.toJSONSchema(schema, { target: "draft-07", io }) as Json) as Json;
+}
+
+function portable(node: unknown): unknown {
+  if (Array.isArray(node)) return node.map(portable);
+  if (typeof node !== "object" || node === null) return node;
+  const out: Json = {};
+  for (const [key, value] of Object.entries(node)) {
+    // A record's key schema says only "string", which every JSON object key already is.
+    if (key === "propertyNames" && isPlainStringSchema(value)) continue;
+    out[key] = key === "additionalProperties" && isEmptyObject(value) ? true : portable(value);
+  }
+  if (Array.isArray(out.type)) {
+    const types = out.type as string[];
+    const { type: _drop, description, ...rest } = out;
+    const branches = types.map((t) => (t === "null" ? { type: "null" } : { ...rest, type: t }));
+    return description === undefined ? { anyOf: branches } : { description, anyOf: branches };
+  }
+  return out;
+}
+
+function isEmptyObject(value: unknown): boolean {
+  return (
+    typeof value === "object" && value !== null && !Array.isArray(value) && Object.keys(value).length === 0
+  );
+}
+
+function isPlainStringSchema(value: unknown): boolean {
+  return JSON.stringify(value) === '{"type":"string"}';
+}

@@ -1,0 +1,30 @@
+// The README's tool and option tables are checked against the definitions, so they cannot drift.
+import { readFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { HELP } from "../src/config.js";
+import { TOOLS } from "../src/tools/index.js";
+
+const readme = readFileSync(new URL("../README.md", import.meta.url), "utf8");
+const section = (name: string) =>
+  readme.split(`<!-- ${name}:start -->`)[1]?.split(`<!-- ${name}:end -->`)[0] ?? "";
+const firstColumn = (table: string) => [...table.matchAll(/^\| `([^`]+)` \|/gm)].map((m) => m[1]);
+
+describe("README", () => {
+  it("lists every tool, in table order, with its hints", () => {
+    const rows = section("tools");
+    expect(firstColumn(rows)).toEqual(TOOLS.map((t) => t.name));
+    for (const tool of TOOLS) {
+      const row = rows.split("\n").find((line) => line.startsWith(`| \`${tool.name}\``)) ?? "";
+      expect(row.endsWith(tool.annotations.readOnlyHint ? "| read-only |" : "|")).toBe(true);
+      if (!tool.annotations.readOnlyHint) expect(row).not.toMatch(/read-only/);
+    }
+  });
+
+  it("documents every flag and variable the parser knows", () => {
+    const documented = firstColumn(section("options"));
+    const known = [...HELP.matchAll(/^ {2}--([a-z-]+)\s+(KNOCK_[A-Z_]+)$/gm)];
+    expect(known.length).toBeGreaterThan(5);
+    expect(documented).toEqual(known.map((m) => `--${m[1]}`));
+    for (const [, flag, env] of known) expect(section("options")).toContain(`| \`--${flag}\` | \`${env}\` |`);
+  });
+});
