@@ -12,6 +12,8 @@ export interface Config {
   maxRetries: number;
   sandbox: boolean;
   sandboxState: string | undefined;
+  maxResultChars: number;
+  pollIntervalMs: number;
 }
 
 export type Command =
@@ -71,6 +73,16 @@ const SETTINGS = {
     flag: "sandbox-state",
     env: "KNOCK_SANDBOX_STATE",
     schema: z.string().min(1, "must be a file path").optional(),
+  },
+  maxResultChars: {
+    flag: "max-result-chars",
+    env: "KNOCK_MAX_RESULT_CHARS",
+    schema: integerText(2_000, 1_000_000).default(60_000),
+  },
+  pollIntervalMs: {
+    flag: "poll-interval-ms",
+    env: "KNOCK_POLL_INTERVAL_MS",
+    schema: integerText(1_000, 3_600_000).default(15_000),
   },
 } as const;
 

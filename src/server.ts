@@ -3,11 +3,12 @@
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { type CallToolResult, ListToolsRequestSchema, type Tool } from "@modelcontextprotocol/sdk/types.js";
 import type { Config } from "./config.js";
+import { describeError, redact } from "./describe-error.js";
 import { serverInstructions } from "./instructions.js";
 import { toPortableJsonSchema } from "./json-schema.js";
 import type { KnockClient } from "./knock/client.js";
-import { KnockError, MissingTokenError } from "./knock/errors.js";
-import { logWarning } from "./log.js";
+import { MissingTokenError } from "./knock/errors.js";
+import { registerResources } from "./resources/index.js";
 import type { ToolDefinition } from "./tools/define-tool.js";
 import { toolsFor } from "./tools/index.js";
 import { VERSION } from "./version.js";
@@ -56,6 +57,8 @@ export function createServer(config: Config, deps: ServerDeps): McpServer {
     annotations: tool.annotations,
   }));
   server.server.setRequestHandler(ListToolsRequestSchema, () => ({ tools: listed }));
+
+  registerResources(server, { config, client: deps.client, secrets });
   return server;
 }
 
@@ -81,21 +84,7 @@ async function runTool(
   } catch (error) {
     return {
       isError: true,
-      content: [{ type: "text", text: redact(describeError(error, tool.name), secrets) }],
+      content: [{ type: "text", text: describeError(error, tool.name, secrets) }],
     };
   }
-}
-
-/** The one formatter: our own errors already say what to do; anything else is a bug, said plainly. */
-export function describeError(error: unknown, toolName: string): string {
-  if (error instanceof KnockError) return error.message;
-  const detail = error instanceof Error ? error.message : String(error);
-  logWarning(`unexpected error in ${toolName}: ${error instanceof Error ? (error.stack ?? detail) : detail}`);
-  return `${toolName} failed unexpectedly inside this server (${detail}). Retrying may help; if it does not, report it.`;
-}
-
-export function redact(text: string, secrets: readonly string[]): string {
-  let out = text;
-  for (const secret of secrets) out = out.split(secret).join("[redacted]");
-  return out;
 }

@@ -24,6 +24,8 @@ describe("configuration", () => {
       maxRetries: 2,
       sandbox: false,
       sandboxState: undefined,
+      maxResultChars: 60_000,
+      pollIntervalMs: 15_000,
     });
   });
 
@@ -38,6 +40,8 @@ describe("configuration", () => {
         KNOCK_MAX_RETRIES: "0",
         KNOCK_SANDBOX: "1",
         KNOCK_SANDBOX_STATE: "/tmp/state.json",
+        KNOCK_MAX_RESULT_CHARS: "20000",
+        KNOCK_POLL_INTERVAL_MS: "5000",
       }),
     ).toEqual({
       serviceToken: "knock_st_x",
@@ -48,6 +52,8 @@ describe("configuration", () => {
       maxRetries: 0,
       sandbox: true,
       sandboxState: "/tmp/state.json",
+      maxResultChars: 20_000,
+      pollIntervalMs: 5_000,
     });
   });
 

@@ -15,6 +15,8 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     maxRetries: 0,
     sandbox: false,
     sandboxState: undefined,
+    maxResultChars: 60_000,
+    pollIntervalMs: 15_000,
     ...overrides,
   };
 }
