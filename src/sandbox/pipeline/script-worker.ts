@@ -1,0 +1,145 @@
+// Source of the worker thread that evaluates preprocess scripts (see script.ts for why a worker). It is a string
+// run with `new Worker(src, {eval: true})` so that it works the same from the TypeScript sources (vitest) and from
+// dist/, without a separate build entry.
+//
+// Per job: a fresh vm context whose global is a null-prototype object (a plain `{}` would make `this.constructor`
+// the worker's Object, whose `.constructor` is the worker's Function: a way to `process`), string code generation
+// off, and `microtaskMode: "afterEvaluate"` so the vm timeout also covers the promise jobs of an async `main`.
+// The context only ever receives strings from here; what comes back is a string built by the prelude's own
+// captured built-ins. Errors thrown by the script's top level are context objects: they are described by prelude
+// code running under the timeout, never by reading their properties here (a getter would run unbounded).
+//
+// Protocol: worker -> host {type: "ready"} once; host -> worker {id, source, ctxJson, timeoutMs};
+// worker -> host {id, ok: true, json} | {id, ok: false, error}.
+
+export const WORKER_SOURCE = String.raw`
+"use strict";
+const { parentPort, workerData } = require("node:worker_threads");
+const vm = require("node:vm");
+const { isProxy } = require("node:util").types;
+const { performance } = require("node:perf_hooks");
+
+const prelude = new vm.Script(workerData.prelude, { filename: "knock-preprocess-prelude.js" });
+const FILENAME = "preprocess.js";
+const MISSING_MAIN = "preprocess script must define function main(ctx) (or be a function body that returns an object)";
+
+class Timeout extends Error {}
+
+function compile(source) {
+  // A script that mentions main is a program defining it; otherwise (or if it only parses as a function body,
+  // like the API's own example "return event;") it is the body of main, with ctx and event in scope.
+  const asBody = () =>
+    new vm.Script(
+      "var __knockBody = function (ctx) { var event = ctx; return (async function () {\n" + source + "\n}).call(undefined); };",
+      { filename: FILENAME, lineOffset: -1 },
+    );
+  if (/\bmain\b/.test(source)) {
+    try {
+      return { script: new vm.Script(source, { filename: FILENAME }), entry: "main" };
+    } catch (programError) {
+      try {
+        return { script: asBody(), entry: "__knockBody" };
+      } catch {
+        throw programError;
+      }
+    }
+  }
+  return { script: asBody(), entry: "__knockBody" };
+}
+
+function syntaxMessage(error) {
+  const stack = typeof error.stack === "string" ? error.stack : "";
+  const where = /^preprocess\.js:(\d+)/.exec(stack);
+  const line = where ? " (line " + where[1] + ")" : "";
+  return "preprocess script has a syntax error" + line + ": " + String(error.message);
+}
+
+// Errors created by this realm (vm timeouts, internal failures) versus values thrown by the script's realm.
+function isOwnError(value) {
+  return value !== null && typeof value === "object" && !isProxy(value) && value instanceof Error;
+}
+
+// Node creates the vm timeout error in the context's realm, so instanceof cannot tell it apart from a value the
+// script threw. Read "code" as an own data property: on a non-proxy object that runs no script code.
+function isTimeoutError(value) {
+  if (value === null || typeof value !== "object" || isProxy(value)) return false;
+  const code = Object.getOwnPropertyDescriptor(value, "code");
+  return code !== undefined && "value" in code && code.value === "ERR_SCRIPT_EXECUTION_TIMEOUT";
+}
+
+function runJob(job) {
+  const deadline = performance.now() + job.timeoutMs;
+  const budget = () => {
+    const left = Math.floor(deadline - performance.now());
+    if (left < 1) throw new Timeout();
+    return left;
+  };
+
+  let compiled;
+  try {
+    compiled = compile(job.source);
+  } catch (error) {
+    return { ok: false, error: isOwnError(error) ? syntaxMessage(error) : "preprocess script could not be compiled" };
+  }
+
+  const sandbox = Object.create(null);
+  const context = vm.createContext(sandbox, {
+    name: "knock-preprocess",
+    codeGeneration: { strings: false, wasm: false },
+    microtaskMode: "afterEvaluate",
+  });
+  prelude.runInContext(context);
+
+  try {
+    compiled.script.runInContext(context, { timeout: budget(), displayErrors: false });
+    sandbox.__knockInput = job.ctxJson;
+    vm.runInContext(
+      "__knock.start(typeof " + compiled.entry + ' === "function" ? ' + compiled.entry + " : undefined, " + JSON.stringify(MISSING_MAIN) + ")",
+      context,
+      { timeout: budget(), displayErrors: false },
+    );
+    const outcome = vm.runInContext("__knock.result()", context, { timeout: budget(), displayErrors: false });
+    return fromOutcome(outcome, job);
+  } catch (error) {
+    if (error instanceof Timeout || isTimeoutError(error)) {
+      return { ok: false, error: timeoutMessage(job) };
+    }
+    if (isOwnError(error)) {
+      return { ok: false, error: "preprocess script failed: " + String(error.message) };
+    }
+    // Thrown by the script's top level (outside main). Describe it in the context, under a short budget.
+    sandbox.__knockThrown = error;
+    try {
+      const outcome = vm.runInContext("__knock.describeThrown()", context, { timeout: 50, displayErrors: false });
+      return fromOutcome(outcome, job);
+    } catch {
+      return { ok: false, error: "preprocess script threw" };
+    }
+  }
+}
+
+function timeoutMessage(job) {
+  return "preprocess script did not finish within " + job.timeoutMs + " ms";
+}
+
+function fromOutcome(outcome, job) {
+  if (typeof outcome !== "string") {
+    // Still pending after the evaluation and its microtasks: nothing in the context can ever settle it (the
+    // context has no timers or I/O), so it would never finish.
+    return { ok: false, error: timeoutMessage(job) };
+  }
+  if (outcome.startsWith("ok:")) return { ok: true, json: outcome.slice(3) };
+  return { ok: false, error: outcome.startsWith("err:") ? outcome.slice(4) : "preprocess script failed" };
+}
+
+parentPort.on("message", (job) => {
+  let result;
+  try {
+    result = runJob(job);
+  } catch (error) {
+    result = { ok: false, error: "preprocess runner failed: " + (error && error.message ? String(error.message) : "unknown") };
+  }
+  parentPort.postMessage({ id: job.id, ...result });
+});
+parentPort.postMessage({ type: "ready" });
+`;
