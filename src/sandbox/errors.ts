@@ -1,0 +1,85 @@
+// Knock's mAPI error body form (taken from the Knock CLI's fixtures; the spec declares none):
+// {code, message, status, type, errors?: [{field, message, type}]}.
+
+export interface FieldError {
+  field: string;
+  message: string;
+  type: string | null;
+}
+
+export interface KnockErrorBody {
+  code: string;
+  message: string;
+  status: number;
+  type: string;
+  errors?: FieldError[];
+}
+
+/** Thrown by handlers; the HTTP layer turns it into a response. */
+export class KnockApiError extends Error {
+  readonly body: KnockErrorBody;
+  readonly headers: Record<string, string>;
+
+  constructor(body: KnockErrorBody, headers: Record<string, string> = {}) {
+    super(body.message);
+    this.name = "KnockApiError";
+    this.body = body;
+    this.headers = headers;
+  }
+
+  get status(): number {
+    return this.body.status;
+  }
+}
+
+export function knockError(
+  status: number,
+  code: string,
+  type: string,
+  message: string,
+  errors?: FieldError[],
+): KnockApiError {
+  return new KnockApiError(
+    errors ? { code, message, status, type, errors } : { code, message, status, type },
+  );
+}
+
+export function unauthorized(): KnockApiError {
+  return knockError(
+    401,
+    "unauthorized",
+    "authentication_error",
+    "A bearer token is required: send `Authorization: Bearer <service token>`",
+  );
+}
+
+export function resourceMissing(message: string): KnockApiError {
+  return knockError(404, "resource_missing", "api_error", message);
+}
+
+export function invalidParams(errors: FieldError[]): KnockApiError {
+  return knockError(
+    422,
+    "invalid_params",
+    "invalid_request_error",
+    "One or more parameters supplied were invalid",
+    errors,
+  );
+}
+
+export function fieldError(field: string, message: string): FieldError {
+  return { field, message, type: null };
+}
+
+/** Collects field errors so one response reports every bad field at once. */
+export class FieldErrors {
+  readonly list: FieldError[] = [];
+
+  add(field: string, message: string): void {
+    this.list.push(fieldError(field, message));
+  }
+
+  throwIfAny(): void {
+    if (this.list.length > 0) throw invalidParams(this.list);
+  }
+}

@@ -1,0 +1,75 @@
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { SANDBOX_VARS } from "./catalog/index.js";
+import { createRequestListener } from "./http.js";
+import { randomIds } from "./ids.js";
+import { loadState, StateWriter } from "./persist.js";
+import { seedState } from "./seed.js";
+import { SandboxStore } from "./state.js";
+
+export { SandboxStateError } from "./persist.js";
+
+export interface SandboxOptions {
+  /** Interface to bind; default 127.0.0.1. */
+  host?: string;
+  /** Port to bind; 0 (default) picks a free one. */
+  port?: number;
+  /** JSON file holding the whole state; without it the state lives in memory only. */
+  statePath?: string;
+  /** Preprocess-script variables, merged over SANDBOX_VARS. */
+  vars?: Record<string, string>;
+  /** Per-run preprocess-script time limit; default 1000 ms. */
+  scriptTimeoutMs?: number;
+  /** Clock, for tests. */
+  now?: () => Date;
+}
+
+export interface SandboxHandle {
+  /** http://HOST:PORT, to use as the Management API base URL. */
+  url: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts a local emulator of Knock's Management API sources endpoints. Throws SandboxStateError when
+ * `statePath` exists but does not hold a usable state; a missing file is seeded and written.
+ */
+export async function startSandbox(options: SandboxOptions = {}): Promise<SandboxHandle> {
+  const now = options.now ?? (() => new Date());
+  const writer = options.statePath ? new StateWriter(options.statePath) : null;
+  const loaded = options.statePath ? await loadState(options.statePath) : null;
+  const store = new SandboxStore(loaded ?? seedState(now()), writer, now);
+  if (!loaded) await store.commit();
+
+  const server = createServer(
+    createRequestListener(store, {
+      vars: { ...SANDBOX_VARS, ...options.vars },
+      scriptTimeoutMs: options.scriptTimeoutMs ?? 1000,
+      ids: randomIds,
+    }),
+  );
+  const host = options.host ?? "127.0.0.1";
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port ?? 0, host, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  const { port } = server.address() as AddressInfo;
+  const urlHost = host.includes(":") ? `[${host}]` : host;
+
+  let closing: Promise<void> | undefined;
+  return {
+    url: `http://${urlHost}:${port}`,
+    port,
+    close() {
+      closing ??= new Promise<void>((resolve, reject) => {
+        server.close((error) => (error ? reject(error) : resolve()));
+        server.closeAllConnections();
+      }).then(() => store.flush());
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,152 @@
+import type { IdSource } from "../ids.js";
+import { resolvePath } from "../paths.js";
+import type { SandboxStore } from "../state.js";
+import { type Environment, isPlainObject, type StoredLog, type StoredSource } from "../types.js";
+import { type MappingError, runMappings } from "./actions.js";
+import { runPreprocessScript } from "./script.js";
+
+export interface RehearseOptions {
+  vars: Record<string, string>;
+  scriptTimeoutMs: number;
+  ids: IdSource;
+}
+
+export interface RehearseResponse {
+  log_id: string;
+  status: "ok" | "error";
+  action_logs_count: number;
+  successful_action_logs_count: number;
+  failed_action_logs_count: number;
+  errors: MappingError[] | null;
+}
+
+const IDEMPOTENCY_WINDOW_MS = 24 * 60 * 60 * 1000;
+const MAX_IDEMPOTENCY_KEY_LENGTH = 255;
+/** Event name logged when the pipeline stops before the event type is known (SourceLog.event is required). */
+export const UNKNOWN_EVENT = "unknown";
+
+function lowerCaseHeaders(headers: unknown): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (!isPlainObject(headers)) return out;
+  for (const [name, value] of Object.entries(headers)) {
+    if (value === undefined || value === null) continue;
+    out[name.toLowerCase()] = typeof value === "string" ? value : JSON.stringify(value);
+  }
+  return out;
+}
+
+/**
+ * Sends one payload through the source's pipeline in `environment` (see /work/shared/reference/README.md):
+ * preprocess script → verification → event type → idempotency → mappings, then logs the event as a rehearsal.
+ * Every outcome, including a rejection, writes a log so it shows in logs, events and status.
+ */
+export async function rehearse(
+  store: SandboxStore,
+  source: StoredSource,
+  environment: Environment,
+  payload: Record<string, unknown>,
+  options: RehearseOptions,
+): Promise<RehearseResponse> {
+  const { settings } = source.environments[environment];
+  const body = payload.body;
+  const headers = lowerCaseHeaders(payload.headers);
+  const rawBody = body === undefined ? "" : JSON.stringify(body);
+
+  let preprocessOutput: Record<string, unknown> | null = null;
+  let scriptError: string | null = null;
+  if (settings.preprocess_script) {
+    const result = await runPreprocessScript(
+      settings.preprocess_script.source,
+      { vars: options.vars, body, rawBody, headers },
+      { timeoutMs: options.scriptTimeoutMs },
+    );
+    if (result.ok) preprocessOutput = result.output;
+    else scriptError = result.error;
+  }
+
+  // Everything below runs without awaiting, so the idempotency check and the log write cannot interleave with
+  // another rehearsal of the same source.
+  const current = store.findSource(source.key) ?? source;
+  const env = current.environments[environment];
+  const enforced = env.settings.enforce_verification;
+  const verified = preprocessOutput?.verified === true;
+  const envelope: Record<string, unknown> = { body, headers, preprocess: preprocessOutput };
+  const eventPath = env.settings.event_type_path;
+  const resolvedEvent = eventPath ? resolvePath(envelope, eventPath) : undefined;
+  const eventType =
+    typeof resolvedEvent === "string" || typeof resolvedEvent === "number" ? String(resolvedEvent) : null;
+
+  const now = store.nowIso();
+  const log: StoredLog = {
+    id: options.ids.id("log"),
+    seq: store.nextSeq(),
+    source_key: current.key,
+    environment,
+    event: eventType ?? UNKNOWN_EVENT,
+    data: isPlainObject(body) ? body : null,
+    inserted_at: now,
+    preprocess_output: preprocessOutput,
+    source: "rehearsal",
+    verification_status: `${enforced ? "enforced" : "unenforced"}:${verified ? "verified" : "unverified"}`,
+    idempotency_key: null,
+    idempotent: false,
+    actions: [],
+  };
+
+  const rejection = ((): MappingError | null => {
+    if (scriptError !== null) return { field: "preprocess_script", message: scriptError };
+    if (enforced && !verified) {
+      return {
+        field: "verification",
+        message:
+          "the event was rejected: verification is enforced and the preprocess script did not return verified: true",
+      };
+    }
+    if (eventType === null) {
+      return {
+        field: "event_type_path",
+        message: eventPath
+          ? `path ${eventPath} resolved to nothing (or to a value that is not a string)`
+          : "the source has no event_type_path configured",
+      };
+    }
+    const keyPath = env.settings.idempotency_key_path;
+    if (keyPath) {
+      const key = resolvePath(envelope, keyPath);
+      if (typeof key !== "string" || key.length === 0 || key.length > MAX_IDEMPOTENCY_KEY_LENGTH) {
+        return {
+          field: "idempotency_key_path",
+          message: `path ${keyPath} must resolve to a non-empty string of at most ${MAX_IDEMPOTENCY_KEY_LENGTH} characters`,
+        };
+      }
+      log.idempotency_key = key;
+      const since = Date.parse(now) - IDEMPOTENCY_WINDOW_MS;
+      log.idempotent = store
+        .logsOf(current.key, environment)
+        .some((seen) => seen.idempotency_key === key && Date.parse(seen.inserted_at) >= since);
+    }
+    return null;
+  })();
+
+  let errors: MappingError[] = [];
+  if (rejection) {
+    errors = [rejection];
+  } else if (!log.idempotent && eventType !== null) {
+    const run = runMappings(env.mappings, eventType, envelope, now, options.ids);
+    log.actions = run.actions;
+    errors = run.errors;
+  }
+  store.state.logs.push(log);
+  await store.commit();
+
+  const failed = log.actions.filter((action) => action.action_status === "error").length;
+  const successful = log.actions.filter((action) => action.action_status === "success").length;
+  return {
+    log_id: log.id,
+    status: rejection || failed > 0 ? "error" : "ok",
+    action_logs_count: log.actions.length,
+    successful_action_logs_count: successful,
+    failed_action_logs_count: failed,
+    errors: errors.length > 0 ? errors : null,
+  };
+}
