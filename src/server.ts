@@ -2,12 +2,13 @@
 // boundary that turns any failure into an isError result the model can act on.
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { type CallToolResult, ListToolsRequestSchema, type Tool } from "@modelcontextprotocol/sdk/types.js";
+import { fitToBudget } from "./budget.js";
 import type { Config } from "./config.js";
 import { describeError, redact } from "./describe-error.js";
 import { serverInstructions } from "./instructions.js";
 import { toPortableJsonSchema } from "./json-schema.js";
 import type { KnockClient } from "./knock/client.js";
-import { MissingTokenError } from "./knock/errors.js";
+import { MissingTokenError, ToolInputError } from "./knock/errors.js";
 import { registerResources } from "./resources/index.js";
 import type { ToolDefinition } from "./tools/define-tool.js";
 import { toolsFor } from "./tools/index.js";
@@ -76,10 +77,19 @@ async function runTool(
       client,
       defaultEnvironment: config.environment,
       signal,
+      maxResultChars: config.maxResultChars,
     });
+    const { value } = fitToBudget(result as Record<string, unknown>, config.maxResultChars);
+    // A trimmed result must still match the output schema the host validates it against.
+    if (!tool.output.safeParse(value).success) {
+      throw new ToolInputError(
+        `The result of ${tool.name} is larger than ${config.maxResultChars} characters and could not be shortened safely. ` +
+          "Ask for less at a time (filters, a smaller limit, fewer include values).",
+      );
+    }
     return {
-      content: [{ type: "text", text: redact(JSON.stringify(result), secrets) }],
-      structuredContent: result as Record<string, unknown>,
+      content: [{ type: "text", text: redact(JSON.stringify(value), secrets) }],
+      structuredContent: value,
     };
   } catch (error) {
     return {

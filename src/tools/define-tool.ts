@@ -14,6 +14,8 @@ export interface ToolContext {
   /** The environment used when the model does not pass one (--environment / KNOCK_ENVIRONMENT). */
   defaultEnvironment: string;
   signal: AbortSignal;
+  /** The result budget (--max-result-chars), for tools that can ask Knock for less rather than be cut. */
+  maxResultChars: number;
 }
 
 export interface ToolDefinition<I extends z.ZodObject = z.ZodObject, O extends z.ZodObject = z.ZodObject> {
