@@ -12,13 +12,14 @@ export interface Config {
   maxRetries: number;
   sandbox: boolean;
   sandboxState: string | undefined;
+  sandboxVars: Record<string, string>;
   maxResultChars: number;
   pollIntervalMs: number;
 }
 
 export type Command =
   | { kind: "serve"; config: Config }
-  | { kind: "sandbox-server"; port: number; state: string | undefined }
+  | { kind: "sandbox-server"; port: number; state: string | undefined; vars: Record<string, string> }
   | { kind: "help" }
   | { kind: "version" };
 
@@ -37,6 +38,21 @@ const integerText = (min: number, max: number) =>
     .regex(/^\d+$/, "must be a whole number")
     .transform(Number)
     .pipe(z.number().min(min, `must be at least ${min}`).max(max, `must be at most ${max}`));
+
+const OBJECT_OF_STRINGS = 'must be a JSON object of strings such as {"NAME": "value"}';
+
+/** Preprocess-script variables for the sandbox, as a JSON object of strings: {"STRIPE_WEBHOOK_SECRET": "…"}. */
+const jsonVars = z
+  .string()
+  .transform((text, ctx) => {
+    try {
+      return JSON.parse(text) as unknown;
+    } catch {
+      ctx.addIssue({ code: "custom", message: 'must be a JSON object such as {"NAME": "value"}' });
+      return z.NEVER;
+    }
+  })
+  .pipe(z.record(z.string(), z.string({ message: OBJECT_OF_STRINGS }), { message: OBJECT_OF_STRINGS }));
 
 /** Each setting once: its flag, its variable, how its text is validated, and its default. */
 const SETTINGS = {
@@ -74,6 +90,7 @@ const SETTINGS = {
     env: "KNOCK_SANDBOX_STATE",
     schema: z.string().min(1, "must be a file path").optional(),
   },
+  sandboxVars: { flag: "sandbox-vars", env: "KNOCK_SANDBOX_VARS", schema: jsonVars.default({}) },
   maxResultChars: {
     flag: "max-result-chars",
     env: "KNOCK_MAX_RESULT_CHARS",
@@ -140,7 +157,7 @@ function parseSandboxServer(argv: readonly string[]): ParseResult {
   try {
     ({ values } = parseArgs({
       args: [...argv],
-      options: { port: { type: "string" }, state: { type: "string" } },
+      options: { port: { type: "string" }, state: { type: "string" }, vars: { type: "string" } },
       strict: true,
       allowPositionals: false,
     }));
@@ -149,8 +166,10 @@ function parseSandboxServer(argv: readonly string[]): ParseResult {
   }
   const port = integerText(0, 65_535).default(0).safeParse(values.port);
   if (!port.success) return { ok: false, message: `sandbox-server --port ${port.error.issues[0]?.message}` };
+  const vars = jsonVars.default({}).safeParse(values.vars);
+  if (!vars.success) return { ok: false, message: `sandbox-server --vars ${vars.error.issues[0]?.message}` };
   const state = typeof values.state === "string" && values.state !== "" ? values.state : undefined;
-  return { ok: true, command: { kind: "sandbox-server", port: port.data, state } };
+  return { ok: true, command: { kind: "sandbox-server", port: port.data, state, vars: vars.data } };
 }
 
 function nonEmpty(value: string | undefined): string | undefined {
@@ -161,7 +180,7 @@ export const HELP = `knock-sources-mcp — an MCP server (stdio) for Knock data 
 
 Usage:
   knock-sources-mcp [options]                 serve MCP over stdio
-  knock-sources-mcp sandbox-server [--port N] [--state FILE]
+  knock-sources-mcp sandbox-server [--port N] [--state FILE] [--vars JSON]
                                               run only the local sandbox API
 
 Options (each also read from the environment variable shown; flags win):

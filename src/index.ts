@@ -47,7 +47,7 @@ async function main(): Promise<void> {
   if (command.kind === "sandbox-server") {
     // Loaded only in this mode: the emulator and node:vm cost start-up time nobody else should pay.
     const { startSandbox } = await import("./sandbox/index.js");
-    const sandbox = await startSandbox({ port: command.port, statePath: command.state });
+    const sandbox = await startSandbox({ port: command.port, statePath: command.state, vars: command.vars });
     cleanups.push(() => sandbox.close());
     logWarning(`sandbox API listening on ${sandbox.url} (any bearer token is accepted)`);
     return;
@@ -56,7 +56,7 @@ async function main(): Promise<void> {
   let config: Config = command.config;
   if (config.sandbox) {
     const { startSandbox } = await import("./sandbox/index.js");
-    const sandbox = await startSandbox({ statePath: config.sandboxState });
+    const sandbox = await startSandbox({ statePath: config.sandboxState, vars: config.sandboxVars });
     cleanups.push(() => sandbox.close());
     config = { ...config, baseUrl: sandbox.url, serviceToken: SANDBOX_TOKEN };
     logWarning(`running against the local sandbox at ${sandbox.url}; nothing reaches a real Knock account`);

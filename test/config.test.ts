@@ -24,6 +24,7 @@ describe("configuration", () => {
       maxRetries: 2,
       sandbox: false,
       sandboxState: undefined,
+      sandboxVars: {},
       maxResultChars: 60_000,
       pollIntervalMs: 15_000,
     });
@@ -40,6 +41,7 @@ describe("configuration", () => {
         KNOCK_MAX_RETRIES: "0",
         KNOCK_SANDBOX: "1",
         KNOCK_SANDBOX_STATE: "/tmp/state.json",
+        KNOCK_SANDBOX_VARS: '{"STRIPE_WEBHOOK_SECRET": "whsec_mine"}',
         KNOCK_MAX_RESULT_CHARS: "20000",
         KNOCK_POLL_INTERVAL_MS: "5000",
       }),
@@ -52,6 +54,7 @@ describe("configuration", () => {
       maxRetries: 0,
       sandbox: true,
       sandboxState: "/tmp/state.json",
+      sandboxVars: { STRIPE_WEBHOOK_SECRET: "whsec_mine" },
       maxResultChars: 20_000,
       pollIntervalMs: 5_000,
     });
@@ -95,6 +98,12 @@ describe("configuration", () => {
     [[], { KNOCK_READ_ONLY: "maybe" }, /KNOCK_READ_ONLY \(--read-only\) must be true or false/],
     [["--unknown"], {}, /Unknown option '--unknown'.*--help/],
     [["serve"], {}, /Unexpected argument 'serve'/],
+    [["--sandbox-vars", "{nope"], {}, /--sandbox-vars \(KNOCK_SANDBOX_VARS\) must be a JSON object/],
+    [
+      [],
+      { KNOCK_SANDBOX_VARS: '{"A": 1}' },
+      /KNOCK_SANDBOX_VARS \(--sandbox-vars\) must be a JSON object of strings/,
+    ],
   ])("refuses bad values: %j %j", (argv, env, expected) => {
     expect(failure(argv, env)).toMatch(expected);
   });
@@ -111,7 +120,7 @@ describe("configuration", () => {
   it("parses the sandbox-server command", () => {
     expect(parseCommandLine(["sandbox-server", "--port", "8787", "--state", "s.json"], {})).toEqual({
       ok: true,
-      command: { kind: "sandbox-server", port: 8787, state: "s.json" },
+      command: { kind: "sandbox-server", port: 8787, state: "s.json", vars: {} },
     });
     expect(parseCommandLine(["sandbox-server", "--port", "70000"], {})).toMatchObject({ ok: false });
   });

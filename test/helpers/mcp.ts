@@ -15,6 +15,7 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     maxRetries: 0,
     sandbox: false,
     sandboxState: undefined,
+    sandboxVars: {},
     maxResultChars: 60_000,
     pollIntervalMs: 15_000,
     ...overrides,

@@ -1,0 +1,152 @@
+#!/usr/bin/env node
+// `npm run demo`: an agent's session against the embedded sandbox, printed as a transcript. It spawns the
+// built server with --sandbox over stdio, exactly as an MCP host would, and exits non-zero if a step fails.
+import { execFileSync } from "node:child_process";
+import { existsSync, readdirSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
+
+const root = fileURLToPath(new URL("..", import.meta.url));
+const entry = join(root, "dist", "index.js");
+
+function newestMtime(dir) {
+  let newest = 0;
+  for (const name of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, name.name);
+    newest = Math.max(newest, name.isDirectory() ? newestMtime(path) : statSync(path).mtimeMs);
+  }
+  return newest;
+}
+
+if (!existsSync(entry) || statSync(entry).mtimeMs < newestMtime(join(root, "src"))) {
+  process.stderr.write("Building…\n");
+  execFileSync("npm", ["run", "build", "--silent"], { cwd: root, stdio: ["ignore", "ignore", "inherit"] });
+}
+
+const out = (line = "") => process.stdout.write(`${line}\n`);
+const indent = (text) => text.replace(/^/gm, "    ");
+// Payloads are long; the transcript shows their start, as a person skimming would.
+const brief = (value, max = 140) => {
+  const text = JSON.stringify(value);
+  return text.length > max ? `${text.slice(0, max)}…` : text;
+};
+
+const transport = new StdioClientTransport({
+  command: process.execPath,
+  args: [entry, "--sandbox"],
+  stderr: "pipe",
+});
+const client = new Client({ name: "knock-sources-demo", version: "1.0.0" });
+await client.connect(transport);
+
+async function step(title, tool, args, summarise) {
+  out(`\n▶ ${title}`);
+  out(`  ${tool} ${brief(args)}`);
+  const result = await client.callTool({ name: tool, arguments: args });
+  if (result.isError) {
+    out(indent(result.content?.[0]?.text ?? "error"));
+    throw new Error(`${tool} failed`);
+  }
+  out(indent(summarise(result.structuredContent)));
+  return result.structuredContent;
+}
+
+let exitCode = 0;
+try {
+  out("knock-sources-mcp demo — an agent session against the local sandbox (no Knock account needed)");
+  out(indent(`server: ${client.getServerVersion()?.name} ${client.getServerVersion()?.version}`));
+  const { tools } = await client.listTools();
+  out(indent(`tools: ${tools.map((t) => t.name).join(", ")}`));
+
+  const providers = await step("Which provider templates are there?", "list_source_providers", {}, (r) =>
+    r.entries.map((p) => `${p.key.padEnd(12)} ${p.provider.name} — ${p.provider.description}`).join("\n"),
+  );
+  if (!providers.entries.some((p) => p.key === "stripe")) throw new Error("no stripe template");
+
+  const template = await step(
+    "Read the Stripe template",
+    "get_source_provider",
+    { key: "stripe", include: ["default_action_mappings", "example_payloads", "preprocessing_script"] },
+    (r) =>
+      [
+        `event type at ${r.default_settings.event_type_path}, verification ${r.default_settings.enforce_verification ? "enforced" : "off"}`,
+        `preprocessing script: ${r.default_settings.preprocessing_script?.source.split("\n").length ?? 0} lines`,
+        ...r.default_action_mappings.map(
+          (m) => `mapping: ${m.event_type} → ${m.action_type} ${m.action_parameters.key ?? ""}`,
+        ),
+        `example payloads: ${Object.keys(r.example_payloads).join(", ")}`,
+      ].join("\n"),
+  );
+
+  await step(
+    "Create a source from the template",
+    "upsert_source",
+    { key: "stripe-demo", name: "Stripe (demo)", preconfigured_provider: "stripe" },
+    (r) => {
+      const env = r.environment_settings.development;
+      return `created ${r.key} with ${env.mappings.length} mappings; endpoint ${env.settings.endpoint}`;
+    },
+  );
+
+  const eventType = "invoice.paid";
+  const payload = template.example_payloads[eventType][0];
+  const rehearsal = await step(
+    `Rehearse Stripe's example ${eventType} event`,
+    "rehearse_source_event",
+    { key: "stripe-demo", payload },
+    (r) =>
+      `status ${r.status}: ${r.successful_action_logs_count} of ${r.action_logs_count} actions succeeded; log ${r.log_id}` +
+      (r.errors?.length ? `\nerrors: ${r.errors.map((e) => `${e.field}: ${e.message}`).join("; ")}` : ""),
+  );
+
+  await step(
+    "Read the rehearsal's log with its actions",
+    "list_source_logs",
+    { key: "stripe-demo", id: rehearsal.log_id, include: ["actions"] },
+    (r) => {
+      const log = r.entries[0];
+      if (!log) throw new Error("rehearsal log not found");
+      return [
+        `${log.id}: ${log.event}, ${log.verification_status}, source ${log.source}`,
+        ...(log.actions ?? []).map(
+          (a) => `action ${a.action_type} → ${a.action_status}: ${brief(a.action_payload, 110)}`,
+        ),
+      ].join("\n");
+    },
+  );
+
+  await step(
+    "Check the source's status",
+    "get_source_status",
+    { key: "stripe-demo" },
+    (r) =>
+      `${r.events_count} events in 30 days, last at ${r.last_event_received}; ${r.mappings_count} mappings, ` +
+      `${r.mappings_requiring_commit.length} needing a workflow commit`,
+  );
+
+  await step(
+    "And production is off limits for rehearsal",
+    "list_sources",
+    {},
+    (r) => `sources now: ${r.entries.map((s) => s.key).join(", ")}`,
+  );
+  const refused = await client.callTool({
+    name: "rehearse_source_event",
+    arguments: { key: "stripe-demo", environment: "production", payload },
+  });
+  out(
+    indent(
+      `rehearse in production → ${refused.isError ? "refused" : "ACCEPTED"}: ${refused.content?.[0]?.text}`,
+    ),
+  );
+  if (!refused.isError) throw new Error("production rehearsal was not refused");
+  out("\nDone: every step answered as expected.");
+} catch (error) {
+  process.stderr.write(`demo failed: ${error instanceof Error ? error.message : String(error)}\n`);
+  exitCode = 1;
+} finally {
+  await client.close();
+}
+process.exit(exitCode);
