@@ -1,6 +1,7 @@
 // Every tool through a real MCP Client over InMemoryTransport, with a fake Knock behind the client.
 // Each result is snapshotted in full: what the model sees, text and structuredContent alike.
 import { afterEach, describe, expect, it } from "vitest";
+import cliFixtures from "../../shared/reference/knock-cli-test-error-fixtures.json" with { type: "json" };
 import examples from "../../shared/reference/knock-mapi-sources-examples.json" with { type: "json" };
 import { connect, testConfig } from "./helpers/mcp.js";
 import { mockKnock, TOKEN } from "./helpers/mock-knock.js";
@@ -52,44 +53,36 @@ describe("each tool, end to end", () => {
   it("get_source", async () => {
     const { result, requests } = await call(
       "get_source",
-      { key: "segment-source", environment: "staging" },
-      { status: 200, body: examples.Source },
+      { key: "my-source", environment: "staging" },
+      { status: 200, body: cliFixtures["source_factory (test/support/factory.ts, export const source)"] },
     );
-    expect(requests).toEqual(["GET /v1/sources/segment-source?environment=staging"]);
+    expect(requests).toEqual(["GET /v1/sources/my-source?environment=staging"]);
     expect(result).toMatchInlineSnapshot(`
       {
         "content": [
           {
-            "text": "{"key":"segment-source","name":"Segment Source","description":"Receives events from Segment.","custom_image_url":null,"environment_settings":{"development":{"settings":{"endpoint":"https://api.knock.app/integrations/receive/src_123","enforce_verification":false,"enforce_idempotency":true,"handle_identifies":true,"event_type_path":"body.event","idempotency_key_path":"body.messageId","timestamp_path":"body.timestamp","preprocess_script":{"language":"javascript","source":"return event;"}},"mappings":[],"updated_at":"2021-01-01T00:00:00Z"}},"created_at":"2021-01-01T00:00:00Z","updated_at":"2021-01-01T00:00:00Z"}",
+            "text": "{"key":"my-source","name":"My Source","description":"A source for receiving events","custom_image_url":null,"environment_settings":{"development":{"settings":{"endpoint":"https://api.knock.app/integrations/receive/abc123","enforce_verification":false,"preprocess_script":null},"mappings":[],"updated_at":"2022-12-31T12:00:00.000000Z"}},"created_at":"2022-12-31T12:00:00.000000Z","updated_at":"2022-12-31T12:00:00.000000Z"}",
             "type": "text",
           },
         ],
         "structuredContent": {
-          "created_at": "2021-01-01T00:00:00Z",
+          "created_at": "2022-12-31T12:00:00.000000Z",
           "custom_image_url": null,
-          "description": "Receives events from Segment.",
+          "description": "A source for receiving events",
           "environment_settings": {
             "development": {
               "mappings": [],
               "settings": {
-                "endpoint": "https://api.knock.app/integrations/receive/src_123",
-                "enforce_idempotency": true,
+                "endpoint": "https://api.knock.app/integrations/receive/abc123",
                 "enforce_verification": false,
-                "event_type_path": "body.event",
-                "handle_identifies": true,
-                "idempotency_key_path": "body.messageId",
-                "preprocess_script": {
-                  "language": "javascript",
-                  "source": "return event;",
-                },
-                "timestamp_path": "body.timestamp",
+                "preprocess_script": null,
               },
-              "updated_at": "2021-01-01T00:00:00Z",
+              "updated_at": "2022-12-31T12:00:00.000000Z",
             },
           },
-          "key": "segment-source",
-          "name": "Segment Source",
-          "updated_at": "2021-01-01T00:00:00Z",
+          "key": "my-source",
+          "name": "My Source",
+          "updated_at": "2022-12-31T12:00:00.000000Z",
         },
       }
     `);

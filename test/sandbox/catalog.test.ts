@@ -1,21 +1,10 @@
 import { afterAll, describe, expect, it } from "vitest";
+// The action types of the API spec, as the client knows them: an oracle independent of the sandbox.
+import { ACTION_TYPES } from "../../src/knock/schemas.js";
 import { findProvider, PROVIDERS, SANDBOX_VARS } from "../../src/sandbox/catalog/index.js";
 import type { ExamplePayload, ProviderTemplate } from "../../src/sandbox/catalog/types.js";
 import { closeScriptRunner, runPreprocessScript } from "../../src/sandbox/pipeline/script.js";
 
-const ACTION_TYPES = [
-  "workflows_trigger",
-  "users_identify",
-  "users_delete",
-  "objects_set",
-  "objects_delete",
-  "objects_subscribe",
-  "objects_unsubscribe",
-  "tenants_set",
-  "tenants_delete",
-  "audiences_add_member",
-  "audiences_remove_member",
-];
 const CATEGORIES = [
   "Billing",
   "Infrastructure",

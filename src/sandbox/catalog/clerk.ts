@@ -1,3 +1,4 @@
+import { branding } from "./branding.js";
 import { svixSigned } from "./signing.js";
 import type { ProviderTemplate } from "./types.js";
 
@@ -104,14 +105,7 @@ export const clerk: ProviderTemplate = {
     webhook_docs_url: "https://clerk.com/docs/webhooks/overview",
     webhook_config_deep_link: "https://dashboard.clerk.com/last-active?path=webhooks",
     knock_tutorial_url: "https://docs.knock.app/integrations/sources/clerk",
-    branding: {
-      icon_image: "/images/sources/clerk-icon.svg",
-      wordmark_images: {
-        light: "/images/sources/clerk-wordmark-light.svg",
-        dark: "/images/sources/clerk-wordmark-dark.svg",
-      },
-      colors: { primary: "#6C47FF", secondary: "#131316" },
-    },
+    branding: branding("clerk", { primary: "#6C47FF", secondary: "#131316" }),
   },
   default_settings: {
     event_type_path: "body.type",

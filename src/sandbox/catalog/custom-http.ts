@@ -1,3 +1,4 @@
+import { branding } from "./branding.js";
 import type { ProviderTemplate } from "./types.js";
 
 // A starting point for any system that can POST JSON: an event name at body.event, an id, a timestamp. If
@@ -28,14 +29,7 @@ export const customHttp: ProviderTemplate = {
     webhook_docs_url: "https://docs.knock.app/integrations/sources/overview",
     webhook_config_deep_link: null,
     knock_tutorial_url: "https://docs.knock.app/integrations/sources/overview",
-    branding: {
-      icon_image: "/images/sources/custom-http-icon.svg",
-      wordmark_images: {
-        light: "/images/sources/custom-http-wordmark-light.svg",
-        dark: "/images/sources/custom-http-wordmark-dark.svg",
-      },
-      colors: null,
-    },
+    branding: branding("custom-http", null),
   },
   default_settings: {
     event_type_path: "body.event",

@@ -1,3 +1,4 @@
+import { branding } from "./branding.js";
 import type { ProviderTemplate } from "./types.js";
 
 // PostHog's HTTP Webhook destination posts {event, person, project} (its default body template), unsigned.
@@ -28,14 +29,7 @@ export const posthog: ProviderTemplate = {
     webhook_docs_url: "https://posthog.com/docs/cdp/destinations/webhook",
     webhook_config_deep_link: "https://us.posthog.com/pipeline/new/destination",
     knock_tutorial_url: null,
-    branding: {
-      icon_image: "/images/sources/posthog-icon.svg",
-      wordmark_images: {
-        light: "/images/sources/posthog-wordmark-light.svg",
-        dark: "/images/sources/posthog-wordmark-dark.svg",
-      },
-      colors: { primary: "#F54E00", secondary: "#1D4AFF" },
-    },
+    branding: branding("posthog", { primary: "#F54E00", secondary: "#1D4AFF" }),
   },
   default_settings: {
     event_type_path: "body.event.event",

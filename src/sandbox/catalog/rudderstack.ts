@@ -1,3 +1,4 @@
+import { branding } from "./branding.js";
 import type { ProviderTemplate } from "./types.js";
 
 // RudderStack's Webhook destination forwards events in its Segment-compatible event spec, unsigned; headers
@@ -28,14 +29,7 @@ export const rudderstack: ProviderTemplate = {
     webhook_docs_url: "https://www.rudderstack.com/docs/destinations/webhooks/",
     webhook_config_deep_link: "https://app.rudderstack.com/destinations",
     knock_tutorial_url: null,
-    branding: {
-      icon_image: "/images/sources/rudderstack-icon.svg",
-      wordmark_images: {
-        light: "/images/sources/rudderstack-wordmark-light.svg",
-        dark: "/images/sources/rudderstack-wordmark-dark.svg",
-      },
-      colors: { primary: "#3B5BDB", secondary: "#0B1B3F" },
-    },
+    branding: branding("rudderstack", { primary: "#3B5BDB", secondary: "#0B1B3F" }),
   },
   default_settings: {
     event_type_path: "body.event",

@@ -1,3 +1,4 @@
+import { branding } from "./branding.js";
 import type { ProviderTemplate } from "./types.js";
 
 // Segment's Webhooks destination can sign with an X-Signature HMAC-SHA1; the sandbox offers only SHA-256, so this
@@ -42,14 +43,7 @@ export const segment: ProviderTemplate = {
     webhook_docs_url: "https://segment.com/docs/connections/destinations/catalog/webhooks",
     webhook_config_deep_link: "https://app.segment.com/goto-my-workspace/destinations/catalog/webhooks",
     knock_tutorial_url: "https://docs.knock.app/integrations/sources/segment",
-    branding: {
-      icon_image: "/images/sources/segment-icon.svg",
-      wordmark_images: {
-        light: "/images/sources/segment-wordmark-light.svg",
-        dark: "/images/sources/segment-wordmark-dark.svg",
-      },
-      colors: { primary: "#52BD95", secondary: "#1A2340" },
-    },
+    branding: branding("segment", { primary: "#52BD95", secondary: "#1A2340" }),
   },
   default_settings: {
     event_type_path: "body.event",

@@ -1,3 +1,4 @@
+import { branding } from "./branding.js";
 import { stripeSigned } from "./signing.js";
 import type { ProviderTemplate } from "./types.js";
 
@@ -115,14 +116,7 @@ export const stripe: ProviderTemplate = {
     webhook_docs_url: "https://docs.stripe.com/webhooks",
     webhook_config_deep_link: "https://dashboard.stripe.com/webhooks/create",
     knock_tutorial_url: "https://docs.knock.app/integrations/sources/stripe",
-    branding: {
-      icon_image: "/images/sources/stripe-icon.svg",
-      wordmark_images: {
-        light: "/images/sources/stripe-wordmark-light.svg",
-        dark: "/images/sources/stripe-wordmark-dark.svg",
-      },
-      colors: { primary: "#635BFF", secondary: "#0A2540" },
-    },
+    branding: branding("stripe", { primary: "#635BFF", secondary: "#0A2540" }),
   },
   default_settings: {
     event_type_path: "body.type",

@@ -1,3 +1,4 @@
+import { branding } from "./branding.js";
 import type { ProviderTemplate } from "./types.js";
 
 // Supabase Database Webhooks (pg_net) post {type, table, schema, record, old_record} and sign nothing; a shared
@@ -46,14 +47,7 @@ export const supabase: ProviderTemplate = {
     webhook_docs_url: "https://supabase.com/docs/guides/database/webhooks",
     webhook_config_deep_link: "https://supabase.com/dashboard/project/_/integrations/webhooks/overview",
     knock_tutorial_url: null,
-    branding: {
-      icon_image: "/images/sources/supabase-icon.svg",
-      wordmark_images: {
-        light: "/images/sources/supabase-wordmark-light.svg",
-        dark: "/images/sources/supabase-wordmark-dark.svg",
-      },
-      colors: { primary: "#3ECF8E", secondary: "#1C1C1C" },
-    },
+    branding: branding("supabase", { primary: "#3ECF8E", secondary: "#1C1C1C" }),
   },
   default_settings: {
     event_type_path: "body.type",

@@ -1,3 +1,4 @@
+import { branding } from "./branding.js";
 import { workosSigned } from "./signing.js";
 import type { ProviderTemplate } from "./types.js";
 
@@ -50,14 +51,7 @@ export const workos: ProviderTemplate = {
     webhook_docs_url: "https://workos.com/docs/events/data-syncing/webhooks",
     webhook_config_deep_link: "https://dashboard.workos.com/webhooks",
     knock_tutorial_url: null,
-    branding: {
-      icon_image: "/images/sources/workos-icon.svg",
-      wordmark_images: {
-        light: "/images/sources/workos-wordmark-light.svg",
-        dark: "/images/sources/workos-wordmark-dark.svg",
-      },
-      colors: { primary: "#6363F1", secondary: "#0B0D12" },
-    },
+    branding: branding("workos", { primary: "#6363F1", secondary: "#0B0D12" }),
   },
   default_settings: {
     event_type_path: "body.event",
