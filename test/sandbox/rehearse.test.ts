@@ -51,17 +51,16 @@ const trigger = {
   action_parameters: { key: "welcome", recipients: "preprocess.user_id", data: "body" },
 };
 
+/** Settings of a source whose script verifies the x-signature header, with verification enforced. */
+const VERIFYING = {
+  event_type_path: "body.type",
+  enforce_verification: true,
+  preprocess_script: { language: "javascript", source: VERIFY_SCRIPT },
+};
+
 describe("POST /v1/sources/{key}/rehearse", () => {
   it("verifies with the preprocess script and maps values from preprocess.* paths", async () => {
-    await configure(
-      "v",
-      {
-        event_type_path: "body.type",
-        enforce_verification: true,
-        preprocess_script: { language: "javascript", source: VERIFY_SCRIPT },
-      },
-      [trigger],
-    );
+    await configure("v", VERIFYING, [trigger]);
     const body = { type: "signup", user: { id: "u_1" } };
     const res = await rehearse("v", { body, headers: { "X-Signature": "s3cret" } });
     expect(res.status).toBe(200);
@@ -89,15 +88,7 @@ describe("POST /v1/sources/{key}/rehearse", () => {
   });
 
   it("rejects an unverified event when verification is enforced", async () => {
-    await configure(
-      "v",
-      {
-        event_type_path: "body.type",
-        enforce_verification: true,
-        preprocess_script: { language: "javascript", source: VERIFY_SCRIPT },
-      },
-      [trigger],
-    );
+    await configure("v", VERIFYING, [trigger]);
     const res = await rehearse("v", {
       body: { type: "signup", user: { id: "u_1" } },
       headers: { "x-signature": "wrong" },

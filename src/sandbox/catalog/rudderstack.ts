@@ -1,4 +1,5 @@
 import { branding } from "./branding.js";
+import { ORDER_COMPLETED, SEGMENT_SPEC_SETTINGS } from "./segment.js";
 import type { ProviderTemplate } from "./types.js";
 
 // RudderStack's Webhook destination forwards events in its Segment-compatible event spec, unsigned; headers
@@ -32,18 +33,11 @@ export const rudderstack: ProviderTemplate = {
     branding: branding("rudderstack", { primary: "#3B5BDB", secondary: "#0B1B3F" }),
   },
   default_settings: {
-    event_type_path: "body.event",
-    enforce_verification: false,
-    idempotency_key_path: "body.messageId",
-    timestamp_path: "body.timestamp",
+    ...SEGMENT_SPEC_SETTINGS,
     preprocessing_script: { language: "javascript", source: SCRIPT },
   },
   default_action_mappings: [
-    {
-      event_type: "Order Completed",
-      action_type: "workflows_trigger",
-      action_parameters: { key: "order-confirmation", recipients: "body.userId", data: "body.properties" },
-    },
+    ORDER_COMPLETED,
     {
       event_type: "Trial Started",
       action_type: "workflows_trigger",

@@ -18,6 +18,20 @@ function main(ctx) {
 
 const HEADERS = { "content-type": "application/json", "user-agent": "Segment.io/1.0" };
 
+/** Where the Segment event spec keeps the event name, message id and time; RudderStack follows the same spec. */
+export const SEGMENT_SPEC_SETTINGS = {
+  event_type_path: "body.event",
+  enforce_verification: false,
+  idempotency_key_path: "body.messageId",
+  timestamp_path: "body.timestamp",
+};
+
+export const ORDER_COMPLETED: ProviderTemplate["default_action_mappings"][number] = {
+  event_type: "Order Completed",
+  action_type: "workflows_trigger",
+  action_parameters: { key: "order-confirmation", recipients: "body.userId", data: "body.properties" },
+};
+
 const CONTEXT = {
   ip: "198.51.100.7",
   library: { name: "analytics.js", version: "next-1.72.0" },
@@ -46,18 +60,11 @@ export const segment: ProviderTemplate = {
     branding: branding("segment", { primary: "#52BD95", secondary: "#1A2340" }),
   },
   default_settings: {
-    event_type_path: "body.event",
-    enforce_verification: false,
-    idempotency_key_path: "body.messageId",
-    timestamp_path: "body.timestamp",
+    ...SEGMENT_SPEC_SETTINGS,
     preprocessing_script: { language: "javascript", source: SCRIPT },
   },
   default_action_mappings: [
-    {
-      event_type: "Order Completed",
-      action_type: "workflows_trigger",
-      action_parameters: { key: "order-confirmation", recipients: "body.userId", data: "body.properties" },
-    },
+    ORDER_COMPLETED,
     {
       event_type: "Signed Up",
       action_type: "users_identify",
