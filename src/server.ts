@@ -23,7 +23,7 @@ export function createServer(config: Config, deps: ServerDeps): McpServer {
   const server = new McpServer(
     { name: "knock-sources-mcp", title: "Knock sources", version: VERSION },
     {
-      capabilities: { tools: {} },
+      capabilities: { tools: {}, resources: { subscribe: true, listChanged: false }, completions: {} },
       instructions: serverInstructions({
         environment: config.environment,
         readOnly: config.readOnly,

@@ -1,6 +1,6 @@
 import { z } from "zod";
-import { fitToBudget } from "../budget.js";
 import { SourceLogsResponse } from "../knock/schemas.js";
+import { listLogsWithinBudget } from "../logs-within-budget.js";
 import { defineTool, READ_ONLY } from "./define-tool.js";
 import { Cursor, DateTime, Day, Environment, Limit, SourceKey } from "./params.js";
 
@@ -36,15 +36,12 @@ export default defineTool({
   }),
   output: SourceLogsResponse,
   annotations: READ_ONLY,
-  handler: async ({ key, environment, ...query }, { client, defaultEnvironment, signal, maxResultChars }) => {
-    const request = { environment: environment ?? defaultEnvironment, ...query };
-    const page = await client.listSourceLogs(key, request, signal);
-    // A page over the budget would be cut, and Knock's cursor would then skip the entries left out. Asking
-    // again for as many logs as fit gives a page whose page_info.after continues exactly where it ends.
-    const fitting = fitToBudget(page, maxResultChars).value.entries;
-    if (Array.isArray(fitting) && fitting.length > 0 && fitting.length < page.entries.length) {
-      return client.listSourceLogs(key, { ...request, limit: fitting.length }, signal);
-    }
-    return page;
-  },
+  handler: ({ key, environment, ...query }, { client, defaultEnvironment, signal, maxResultChars }) =>
+    listLogsWithinBudget(
+      client,
+      key,
+      { environment: environment ?? defaultEnvironment, ...query },
+      maxResultChars,
+      signal,
+    ),
 });

@@ -1,0 +1,112 @@
+// resources/subscribe for event-log resources. Knock has no push for new logs, so one timer polls the
+// newest log of each subscribed source; it runs only while something is subscribed, never keeps the
+// process alive, and stops for good when the connection closes.
+import { describeError } from "../describe-error.js";
+import type { KnockClient } from "../knock/client.js";
+import { logWarning } from "../log.js";
+import type { LogsRef } from "./uris.js";
+
+export interface SubscriptionDeps {
+  client: KnockClient;
+  intervalMs: number;
+  secrets: readonly string[];
+  /** Sends notifications/resources/updated; must not throw (it is called fire-and-forget). */
+  notify: (uri: string) => void;
+  /** False once the transport is gone, in case a close hook was missed. */
+  isConnected: () => boolean;
+}
+
+interface Subscription {
+  ref: LogsRef;
+  newestId: string | null;
+}
+
+export class LogSubscriptions {
+  readonly #subs = new Map<string, Subscription>();
+  #timer: NodeJS.Timeout | undefined;
+  #polling = false;
+  // Bumped by close(): work started before it finishes without effect.
+  #generation = 0;
+  #abort = new AbortController();
+
+  constructor(private readonly deps: SubscriptionDeps) {}
+
+  get size(): number {
+    return this.#subs.size;
+  }
+
+  /** Resolves once the newest log at subscribe time is known; a later, newer one triggers the update. */
+  async subscribe(uri: string, ref: LogsRef): Promise<void> {
+    if (this.#subs.has(uri)) return;
+    const generation = this.#generation;
+    const newestId = await this.#newestId(ref);
+    if (generation !== this.#generation || this.#subs.has(uri)) return;
+    this.#subs.set(uri, { ref, newestId });
+    this.#schedule();
+  }
+
+  unsubscribe(uri: string): void {
+    this.#subs.delete(uri);
+    if (this.#subs.size === 0) this.#stopTimer();
+  }
+
+  close(): void {
+    this.#generation += 1;
+    this.#subs.clear();
+    this.#stopTimer();
+    this.#abort.abort();
+    this.#abort = new AbortController();
+  }
+
+  #stopTimer(): void {
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+  }
+
+  #schedule(): void {
+    if (this.#timer || this.#polling || this.#subs.size === 0) return;
+    this.#timer = setTimeout(() => void this.#tick(), this.deps.intervalMs);
+    this.#timer.unref();
+  }
+
+  async #tick(): Promise<void> {
+    this.#timer = undefined;
+    if (!this.deps.isConnected()) {
+      this.close();
+      return;
+    }
+    this.#polling = true;
+    const generation = this.#generation;
+    try {
+      await Promise.all([...this.#subs].map(([uri, sub]) => this.#poll(uri, sub, generation)));
+    } finally {
+      this.#polling = false;
+    }
+    if (generation === this.#generation) this.#schedule();
+  }
+
+  async #poll(uri: string, sub: Subscription, generation: number): Promise<void> {
+    try {
+      const newest = await this.#newestId(sub.ref);
+      // Unsubscribed or closed while the request was out: say nothing.
+      if (generation !== this.#generation || this.#subs.get(uri) !== sub) return;
+      if (newest !== null && newest !== sub.newestId) {
+        sub.newestId = newest;
+        this.deps.notify(uri);
+      }
+    } catch (error) {
+      if (generation !== this.#generation) return;
+      const why = describeError(error, "polling a subscribed resource", this.deps.secrets);
+      logWarning(`could not check ${uri} for new logs (will retry in ${this.deps.intervalMs} ms): ${why}`);
+    }
+  }
+
+  async #newestId(ref: LogsRef): Promise<string | null> {
+    const page = await this.deps.client.listSourceLogs(
+      ref.source,
+      { environment: ref.environment, limit: 1 },
+      this.#abort.signal,
+    );
+    return page.entries[0]?.id ?? null;
+  }
+}

@@ -1,0 +1,70 @@
+// The four resource URI forms: the templates advertised to clients, and the one parser and builder of
+// concrete URIs. The SDK's template matcher does not percent-decode variables, so parsing is done here.
+import { ErrorCode } from "@modelcontextprotocol/sdk/types.js";
+import { ResourceError } from "./errors.js";
+
+export const TEMPLATES = {
+  provider: "knock://source-providers/{provider}",
+  source: "knock://{environment}/sources/{source}",
+  logs: "knock://{environment}/sources/{source}/logs",
+  log: "knock://{environment}/sources/{source}/logs/{log_id}",
+} as const;
+
+export type ResourceRef =
+  | { kind: "provider"; provider: string }
+  | { kind: "source"; environment: string; source: string }
+  | { kind: "logs"; environment: string; source: string }
+  | { kind: "log"; environment: string; source: string; logId: string };
+
+export type LogsRef = Extract<ResourceRef, { kind: "logs" }>;
+
+const PROVIDER = /^knock:\/\/source-providers\/([^/?#]+)$/;
+const SOURCE = /^knock:\/\/([^/?#]+)\/sources\/([^/?#]+)(?:\/(logs)(?:\/([^/?#]+))?)?$/;
+
+export function uriOf(ref: ResourceRef): string {
+  const e = encodeURIComponent;
+  switch (ref.kind) {
+    case "provider":
+      return `knock://source-providers/${e(ref.provider)}`;
+    case "source":
+      return `knock://${e(ref.environment)}/sources/${e(ref.source)}`;
+    case "logs":
+      return `knock://${e(ref.environment)}/sources/${e(ref.source)}/logs`;
+    case "log":
+      return `knock://${e(ref.environment)}/sources/${e(ref.source)}/logs/${e(ref.logId)}`;
+  }
+}
+
+/** Throws ResourceError (InvalidParams) for a URI outside the four forms or with a malformed escape. */
+export function parseResourceUri(uri: string): ResourceRef {
+  const provider = PROVIDER.exec(uri);
+  if (provider) return { kind: "provider", provider: decode(uri, "provider", provider[1]) };
+  const source = SOURCE.exec(uri);
+  if (!source) {
+    throw new ResourceError(
+      ErrorCode.InvalidParams,
+      `${JSON.stringify(uri)} is not a resource of this server. The forms are ${Object.values(TEMPLATES).join(", ")} ` +
+        "(resources/templates/list describes them; resources/list lists concrete ones).",
+    );
+  }
+  const environment = decode(uri, "environment", source[1]);
+  const key = decode(uri, "source", source[2]);
+  if (source[4] !== undefined) {
+    return { kind: "log", environment, source: key, logId: decode(uri, "log_id", source[4]) };
+  }
+  return source[3]
+    ? { kind: "logs", environment, source: key }
+    : { kind: "source", environment, source: key };
+}
+
+function decode(uri: string, variable: string, raw: string | undefined): string {
+  try {
+    return decodeURIComponent(raw ?? "");
+  } catch {
+    throw new ResourceError(
+      ErrorCode.InvalidParams,
+      `The {${variable}} part of ${JSON.stringify(uri)} has a malformed percent-escape (${JSON.stringify(raw)}). ` +
+        "Encode each variable with encodeURIComponent, e.g. a space as %20.",
+    );
+  }
+}

@@ -1,0 +1,32 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type Harness, startHarness } from "./helpers.js";
+
+describe("resource templates", () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness();
+  });
+  afterAll(() => h.close());
+
+  it("lists the four templates with titles, descriptions and the JSON type", async () => {
+    const { resourceTemplates } = await h.session.mcp.listResourceTemplates();
+    expect(resourceTemplates.map((t) => t.uriTemplate).sort()).toEqual([
+      "knock://source-providers/{provider}",
+      "knock://{environment}/sources/{source}",
+      "knock://{environment}/sources/{source}/logs",
+      "knock://{environment}/sources/{source}/logs/{log_id}",
+    ]);
+    for (const t of resourceTemplates) {
+      expect(t.mimeType).toBe("application/json");
+      expect(t.title).toMatch(/\w/);
+      // Each says which tool reaches the same data, for hosts that never read resources.
+      expect(t.description).toMatch(/get_source_provider|get_source|list_source_logs/);
+    }
+  });
+
+  it("declares subscribe and completions, and no list_changed it never sends", () => {
+    const caps = h.session.mcp.getServerCapabilities();
+    expect(caps?.resources).toEqual({ subscribe: true, listChanged: false });
+    expect(caps?.completions).toEqual({});
+  });
+});
