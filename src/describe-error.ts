@@ -2,6 +2,7 @@
 // errors already say what to do next; anything else is a bug in this server, said plainly and logged.
 import { KnockError } from "./knock/errors.js";
 import { logWarning } from "./log.js";
+import { redact } from "./redact.js";
 
 export function describeError(error: unknown, where: string, secrets: readonly string[]): string {
   if (error instanceof KnockError) return redact(error.message, secrets);
@@ -12,11 +13,4 @@ export function describeError(error: unknown, where: string, secrets: readonly s
     `${where} failed unexpectedly inside this server (${detail}). Retrying may help; if it does not, report it.`,
     secrets,
   );
-}
-
-/** Last line of defence: whatever a message carries, the service token is not shown. */
-export function redact(text: string, secrets: readonly string[]): string {
-  let out = text;
-  for (const secret of secrets) if (secret) out = out.split(secret).join("[redacted]");
-  return out;
 }

@@ -9,8 +9,11 @@ import { logWarning } from "./log.js";
 import { createServer } from "./server.js";
 import { USER_AGENT, VERSION } from "./version.js";
 
-/** The token the embedded sandbox is called with: it accepts any bearer token. */
-const SANDBOX_TOKEN = "sandbox";
+/**
+ * The token the embedded sandbox is called with (it accepts any). Tokens are redacted from everything the
+ * server shows, so it must be a string that sandbox data never contains.
+ */
+const SANDBOX_TOKEN = "knock-sources-mcp-sandbox-token";
 
 const cleanups: Array<() => Promise<unknown>> = [];
 let stopping = false;

@@ -4,11 +4,12 @@ import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { type CallToolResult, ListToolsRequestSchema, type Tool } from "@modelcontextprotocol/sdk/types.js";
 import { fitToBudget } from "./budget.js";
 import type { Config } from "./config.js";
-import { describeError, redact } from "./describe-error.js";
+import { describeError } from "./describe-error.js";
 import { serverInstructions } from "./instructions.js";
 import { toPortableJsonSchema } from "./json-schema.js";
 import type { KnockClient } from "./knock/client.js";
 import { MissingTokenError, ToolInputError } from "./knock/errors.js";
+import { redactDeep } from "./redact.js";
 import { registerResources } from "./resources/index.js";
 import type { ToolDefinition } from "./tools/define-tool.js";
 import { toolsFor } from "./tools/index.js";
@@ -31,7 +32,8 @@ export function createServer(config: Config, deps: ServerDeps): McpServer {
       }),
     },
   );
-  const secrets = [config.serviceToken].filter((s): s is string => Boolean(s));
+  // In sandbox mode the token is a fixed placeholder, not a secret.
+  const secrets = config.sandbox ? [] : [config.serviceToken].filter((s): s is string => Boolean(s));
 
   const tools = toolsFor(config.readOnly);
   for (const tool of tools) {
@@ -87,10 +89,8 @@ async function runTool(
           "Ask for less at a time (filters, a smaller limit, fewer include values).",
       );
     }
-    return {
-      content: [{ type: "text", text: redact(JSON.stringify(value), secrets) }],
-      structuredContent: value,
-    };
+    const shown = redactDeep(value, secrets);
+    return { content: [{ type: "text", text: JSON.stringify(shown) }], structuredContent: shown };
   } catch (error) {
     return {
       isError: true,

@@ -89,7 +89,7 @@ describe("every provider's example payloads, rehearsed through the tools", () =>
         const expected = template.default_action_mappings.filter((m: any) => m.event_type === eventType);
         for (const payload of payloads) {
           const rehearsal = await call("rehearse_source_event", { key: sourceKey, payload });
-          expect(rehearsal, `${key} ${eventType}`).toMatchObject({
+          expect(rehearsal, `${key} ${eventType}: ${JSON.stringify(rehearsal.errors)}`).toMatchObject({
             status: "ok",
             action_logs_count: expected.length,
             failed_action_logs_count: 0,

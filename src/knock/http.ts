@@ -7,6 +7,7 @@
 // (3) a Retry-After longer than our cap should end the call at once with the wait reported, not sleep.
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Dispatcher } from "undici";
+import { redact } from "../redact.js";
 import {
   apiErrorFrom,
   KnockAbortedError,
@@ -82,8 +83,10 @@ export class KnockHttp {
   async request(spec: RequestSpec): Promise<unknown> {
     const { maxRetries } = this.#options;
     const retryable = RETRYABLE_METHODS.has(spec.method);
+    // Built once, before any attempt: a value that cannot be encoded is bad input, not a failure to retry.
+    const url = `${this.#origin}${spec.path}${queryString(spec.query)}`;
     for (let attempt = 1; ; attempt++) {
-      const outcome = await this.#attempt(spec, attempt);
+      const outcome = await this.#attempt(spec, url, attempt);
       if (outcome.kind === "ok") return outcome.value;
       const canRetry = retryable && outcome.retryable && attempt <= maxRetries;
       if (!canRetry) throw outcome.error;
@@ -107,7 +110,7 @@ export class KnockHttp {
     return ceiling / 2 + Math.random() * (ceiling / 2);
   }
 
-  async #attempt(spec: RequestSpec, attempt: number): Promise<Outcome> {
+  async #attempt(spec: RequestSpec, url: string, attempt: number): Promise<Outcome> {
     const { request, Agent } = await this.#loadUndici();
     const dispatcher = this.#options.dispatcher ?? this.#agent(Agent);
     const context: RequestContext = {
@@ -122,7 +125,7 @@ export class KnockHttp {
     const timer = setTimeout(() => deadline.abort(), this.#options.timeoutMs);
     const signal = spec.signal ? AbortSignal.any([spec.signal, deadline.signal]) : deadline.signal;
     try {
-      const response = await request(`${this.#origin}${spec.path}${queryString(spec.query)}`, {
+      const response = await request(url, {
         method: spec.method,
         dispatcher,
         signal,
@@ -131,7 +134,10 @@ export class KnockHttp {
         headersTimeout: this.#options.timeoutMs,
         bodyTimeout: this.#options.timeoutMs,
       });
-      const text = await readText(response.body, this.#options.maxResponseBytes);
+      // A body may echo the token (a proxy's error page, say); it is removed before any message is cut from it.
+      const text = redact(await readText(response.body, this.#options.maxResponseBytes), [
+        this.#options.token,
+      ]);
       if (response.statusCode >= 400) {
         const error = apiErrorFrom(response.statusCode, text, response.headers, context);
         const retryable = isRetryableStatus(response.statusCode);

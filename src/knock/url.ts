@@ -6,19 +6,32 @@ import { KnockError } from "./errors.js";
 /** A request path whose dynamic segments have been encoded; only `apiPath` makes one. */
 export type ApiPath = string & { readonly __apiPath: unique symbol };
 
-export class UnsafePathSegmentError extends KnockError {
-  override readonly name = "UnsafePathSegmentError";
+/** A value that cannot go into a URL as it is; nothing was sent. */
+export class UnsafeUrlValueError extends KnockError {
+  override readonly name = "UnsafeUrlValueError";
 }
 
 export function encodeSegment(value: string): string {
   // Empty, "." and ".." are refused rather than encoded: percent-encoding does not stop a server or proxy
   // that normalises dot segments from resolving them.
   if (value === "" || value === "." || value === "..") {
-    throw new UnsafePathSegmentError(
+    throw new UnsafeUrlValueError(
       `"${value}" cannot be used as a key: keys must be non-empty and cannot be "." or "..". Nothing was sent to Knock.`,
     );
   }
-  return encodeURIComponent(value);
+  return encode(value, "key");
+}
+
+// encodeURIComponent throws on a lone surrogate (text that is not valid Unicode); that is bad input, said
+// plainly, not an internal error.
+function encode(value: string, what: string): string {
+  try {
+    return encodeURIComponent(value);
+  } catch {
+    throw new UnsafeUrlValueError(
+      `The ${what} ${JSON.stringify(value.slice(0, 60))} is not valid Unicode text (it holds a lone surrogate), so it cannot be sent. Nothing was sent to Knock.`,
+    );
+  }
 }
 
 /** Tagged template: apiPath`/v1/sources/${key}/logs` encodes each interpolated value as one segment. */
@@ -37,11 +50,11 @@ export function queryString(query: Readonly<Record<string, QueryValue>> = {}): s
   const parts: string[] = [];
   for (const [name, value] of Object.entries(query)) {
     if (value === undefined) continue;
-    const encodedName = encodeURIComponent(name);
+    const encodedName = encode(name, "parameter name");
     if (Array.isArray(value)) {
-      for (const item of value) parts.push(`${encodedName}[]=${encodeURIComponent(item)}`);
+      for (const item of value) parts.push(`${encodedName}[]=${encode(item, `value of ${name}`)}`);
     } else {
-      parts.push(`${encodedName}=${encodeURIComponent(String(value))}`);
+      parts.push(`${encodedName}=${encode(String(value), `value of ${name}`)}`);
     }
   }
   return parts.length === 0 ? "" : `?${parts.join("&")}`;

@@ -3,7 +3,7 @@
 import { ErrorCode } from "@modelcontextprotocol/sdk/types.js";
 import { describeError } from "../describe-error.js";
 import { KnockApiError, ToolInputError } from "../knock/errors.js";
-import { UnsafePathSegmentError } from "../knock/url.js";
+import { UnsafeUrlValueError } from "../knock/url.js";
 
 /** The MCP specification's code for "resource not found". */
 export const RESOURCE_NOT_FOUND = -32002;
@@ -29,7 +29,6 @@ function codeOf(error: unknown): number {
     if (error.status === 404) return RESOURCE_NOT_FOUND;
     if (error.status === 400 || error.status === 422) return ErrorCode.InvalidParams;
   }
-  if (error instanceof ToolInputError || error instanceof UnsafePathSegmentError)
-    return ErrorCode.InvalidParams;
+  if (error instanceof ToolInputError || error instanceof UnsafeUrlValueError) return ErrorCode.InvalidParams;
   return ErrorCode.InternalError;
 }

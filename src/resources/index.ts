@@ -11,9 +11,9 @@ import {
   UnsubscribeRequestSchema,
 } from "@modelcontextprotocol/sdk/types.js";
 import type { Config } from "../config.js";
-import { redact } from "../describe-error.js";
 import type { KnockClient } from "../knock/client.js";
 import { MissingTokenError } from "../knock/errors.js";
+import { redact } from "../redact.js";
 import { Catalog } from "./catalog.js";
 import { completers, type Variable } from "./complete.js";
 import { ResourceError, toResourceError } from "./errors.js";

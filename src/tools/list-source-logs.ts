@@ -2,7 +2,7 @@ import { z } from "zod";
 import { SourceLogsResponse } from "../knock/schemas.js";
 import { listLogsWithinBudget } from "../logs-within-budget.js";
 import { defineTool, READ_ONLY } from "./define-tool.js";
-import { Cursor, DateTime, Day, Environment, Limit, SourceKey } from "./params.js";
+import { Cursor, DateTime, Day, Environment, Limit, SourceKey, Text } from "./params.js";
 
 export default defineTool({
   name: "list_source_logs",
@@ -20,7 +20,7 @@ export default defineTool({
       .array(z.enum(["actions"]))
       .optional()
       .describe("Add the actions each event ran."),
-    event: z.string().min(1).max(256).optional().describe("Only this event type (from list_source_events)."),
+    event: Text(256).optional().describe("Only this event type (from list_source_events)."),
     id: z
       .string()
       .min(1)

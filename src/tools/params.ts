@@ -10,7 +10,8 @@ const key = (what: string) =>
     .min(1, `${what} must not be empty`)
     .max(256, `${what} is at most 256 characters`)
     .refine((v) => v !== "." && v !== "..", `${what} cannot be "." or ".."`)
-    .refine((v) => !/[/\\\p{Cc}]/u.test(v), `${what} cannot contain "/", "\\" or control characters`);
+    .refine((v) => !/[/\\\p{Cc}]/u.test(v), `${what} cannot contain "/", "\\" or control characters`)
+    .refine(isWellFormed, `${what} must be valid Unicode text (it holds a lone surrogate)`);
 
 export const SourceKey = key("source key").describe(
   'The source\'s key, as listed by list_sources (e.g. "stripe").',
@@ -28,31 +29,59 @@ export const Environment = z
     "Environment slug (e.g. development, staging, production). Defaults to the server's configured one.",
   );
 
+/** Free text that travels in a query string: bounded, and valid Unicode so that it can be encoded. */
+export const Text = (max: number) =>
+  z.string().min(1).max(max).refine(isWellFormed, "must be valid Unicode text (it holds a lone surrogate)");
+
 export const Cursor = (direction: "after" | "before") =>
-  z
-    .string()
-    .min(1)
-    .max(2048)
+  Text(2048)
     .optional()
     .describe(`Cursor from a previous page's page_info.${direction}; omit for the first page.`);
 
 export const Limit = z.number().int().min(1).max(100).optional().describe("Page size, 1–100.");
 
-const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
-const ISO_DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
+const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
+const ISO_DATE_TIME =
+  /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(?:Z|[+-](\d{2}):(\d{2}))$/;
 
 export const Day = z
   .string()
-  .refine((v) => ISO_DATE.test(v) && !Number.isNaN(Date.parse(v)), "date must be YYYY-MM-DD")
+  .refine((v) => isRealDate(v.match(ISO_DATE)), "date must be a calendar day written YYYY-MM-DD")
   .optional();
 
 export const DateTime = z
   .string()
   .refine(
-    (v) => ISO_DATE_TIME.test(v) && !Number.isNaN(Date.parse(v)),
+    (v) => isRealDate(v.match(ISO_DATE_TIME)),
     "must be an ISO 8601 date-time such as 2026-05-11T16:00:00Z",
   )
   .optional();
+
+/**
+ * Whether the matched fields name a moment that exists. Date.parse alone would accept 2026-02-30 and roll
+ * it over to March, so the fields are checked against the date they produce.
+ */
+function isRealDate(match: RegExpMatchArray | null): boolean {
+  if (!match) return false;
+  const [year, month, day, hour = 0, minute = 0, second = 0, offsetHours = 0, offsetMinutes = 0] = match
+    .slice(1)
+    .map((part) => (part === undefined ? undefined : Number(part)));
+  const date = new Date(Date.UTC(year ?? 0, (month ?? 0) - 1, day ?? 0, hour, minute, second));
+  return (
+    date.getUTCFullYear() === year &&
+    date.getUTCMonth() + 1 === month &&
+    date.getUTCDate() === day &&
+    date.getUTCHours() === hour &&
+    date.getUTCMinutes() === minute &&
+    date.getUTCSeconds() === second &&
+    offsetHours <= 23 &&
+    offsetMinutes <= 59
+  );
+}
+
+export function isWellFormed(text: string): boolean {
+  return !/\p{Cs}/u.test(text);
+}
 
 /** JSON size in bytes, for refusing oversized arguments before they are sent. */
 export function jsonBytes(value: unknown): number {

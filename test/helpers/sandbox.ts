@@ -7,7 +7,7 @@ export async function sandboxClient(options: SandboxOptions = {}) {
   const sandbox = await startSandbox(options);
   const http = new KnockHttp({
     baseUrl: sandbox.url,
-    token: "sandbox",
+    token: "knock-sources-mcp-sandbox-token",
     userAgent: "knock-sources-mcp/test",
     timeoutMs: 5_000,
     maxRetries: 0,

@@ -26,7 +26,7 @@ export async function startHarness(overrides: Partial<Config> = {}): Promise<Har
   const sandbox = await startSandbox();
   const http = new CountingHttp({
     baseUrl: sandbox.url,
-    token: "sandbox",
+    token: "knock-sources-mcp-sandbox-token",
     userAgent: "test",
     timeoutMs: 5000,
     maxRetries: 0,
