@@ -6,7 +6,10 @@ import { z } from "zod";
 type Json = Record<string, unknown>;
 
 export function toPortableJsonSchema(schema: z.ZodType, io: "input" | "output"): Json {
-  return portable(z.toJSONSchema(schema, { target: "draft-07", io }) as Json) as Json;
+  // `$schema` is left out: it repeats in every tool of every tools/list, and these schemas use nothing that
+  // reads differently in draft-07 and 2020-12 (MCP's default dialect).
+  const { $schema: _dialect, ...rest } = z.toJSONSchema(schema, { target: "draft-07", io }) as Json;
+  return portable(rest) as Json;
 }
 
 function portable(node: unknown): unknown {
@@ -16,7 +19,9 @@ function portable(node: unknown): unknown {
   for (const [key, value] of Object.entries(node)) {
     // A record's key schema says only "string", which every JSON object key already is.
     if (key === "propertyNames" && isPlainStringSchema(value)) continue;
-    out[key] = key === "additionalProperties" && isEmptyObject(value) ? true : portable(value);
+    // "Any other property" is JSON Schema's default, so saying it costs context and adds nothing.
+    if (key === "additionalProperties" && (value === true || isEmptyObject(value))) continue;
+    out[key] = portable(value);
   }
   if (Array.isArray(out.type)) {
     const types = out.type as string[];

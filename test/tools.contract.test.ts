@@ -61,7 +61,7 @@ describe("each tool, end to end", () => {
       {
         "content": [
           {
-            "text": "{"key":"my-source","name":"My Source","description":"A source for receiving events","custom_image_url":null,"environment_settings":{"development":{"settings":{"endpoint":"https://api.knock.app/integrations/receive/abc123","enforce_verification":false,"preprocess_script":null},"mappings":[],"updated_at":"2022-12-31T12:00:00.000000Z"}},"created_at":"2022-12-31T12:00:00.000000Z","updated_at":"2022-12-31T12:00:00.000000Z"}",
+            "text": "{"key":"my-source","name":"My Source","description":"A source for receiving events","environment_settings":{"development":{"settings":{"endpoint":"https://api.knock.app/integrations/receive/abc123","enforce_verification":false,"preprocess_script":null},"mappings":[],"updated_at":"2022-12-31T12:00:00.000000Z"}},"created_at":"2022-12-31T12:00:00.000000Z","updated_at":"2022-12-31T12:00:00.000000Z","custom_image_url":null}",
             "type": "text",
           },
         ],
@@ -99,7 +99,7 @@ describe("each tool, end to end", () => {
       {
         "content": [
           {
-            "text": "{"key":"segment-source","name":"Segment Source","description":"Receives events from Segment.","custom_image_url":null,"environment_settings":{"development":{"settings":{"endpoint":"https://api.knock.app/integrations/receive/src_123","enforce_verification":false,"enforce_idempotency":true,"handle_identifies":true,"event_type_path":"body.event","idempotency_key_path":"body.messageId","timestamp_path":"body.timestamp","preprocess_script":{"language":"javascript","source":"return event;"}},"mappings":[],"updated_at":"2021-01-01T00:00:00Z"}},"created_at":"2021-01-01T00:00:00Z","updated_at":"2021-01-01T00:00:00Z"}",
+            "text": "{"key":"segment-source","name":"Segment Source","description":"Receives events from Segment.","environment_settings":{"development":{"settings":{"endpoint":"https://api.knock.app/integrations/receive/src_123","enforce_idempotency":true,"enforce_verification":false,"event_type_path":"body.event","handle_identifies":true,"idempotency_key_path":"body.messageId","preprocess_script":{"language":"javascript","source":"return event;"},"timestamp_path":"body.timestamp"},"mappings":[],"updated_at":"2021-01-01T00:00:00Z"}},"created_at":"2021-01-01T00:00:00Z","updated_at":"2021-01-01T00:00:00Z","custom_image_url":null}",
             "type": "text",
           },
         ],
@@ -235,7 +235,7 @@ describe("each tool, end to end", () => {
       {
         "content": [
           {
-            "text": "{"entries":[{"id":"log_123","event":"invoice.created","data":{"invoice_id":"inv_123"},"inserted_at":"2024-01-15T12:00:00Z","preprocess_output":null,"source":null,"verification_status":"enforced:verified"}],"page_info":{"after":null,"before":null,"page_size":25}}",
+            "text": "{"entries":[{"id":"log_123","event":"invoice.created","inserted_at":"2024-01-15T12:00:00Z","data":{"invoice_id":"inv_123"},"preprocess_output":null,"source":null,"verification_status":"enforced:verified"}],"page_info":{"after":null,"before":null,"page_size":25}}",
             "type": "text",
           },
         ],
@@ -305,7 +305,7 @@ describe("each tool, end to end", () => {
       {
         "content": [
           {
-            "text": "{"key":"segment","version":"1.0.0","provider":{"name":"Segment","description":"Receive customer events from Segment.","categories":["Analytics"],"website_url":"https://segment.com","webhook_docs_url":"https://segment.com/docs/connections/destinations/catalog/webhooks"},"default_settings":{"event_type_path":"body.event","enforce_verification":false,"idempotency_key_path":"body.messageId","timestamp_path":"body.timestamp"}}",
+            "text": "{"key":"segment","version":"1.0.0","provider":{"name":"Segment","description":"Receive customer events from Segment.","categories":["Analytics"],"webhook_docs_url":"https://segment.com/docs/connections/destinations/catalog/webhooks","website_url":"https://segment.com"},"default_settings":{"event_type_path":"body.event","enforce_verification":false,"idempotency_key_path":"body.messageId","timestamp_path":"body.timestamp"}}",
             "type": "text",
           },
         ],

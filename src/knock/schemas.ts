@@ -21,44 +21,34 @@ const json = z.record(z.string(), z.unknown());
 
 export const PreprocessScript = z.looseObject({ language: z.string(), source: z.string() });
 
+// Nested objects declare the fields a reader relies on and let the rest pass through: every field here
+// costs context in every tools/list, and a loose object keeps whatever else Knock sends.
 export const Mapping = z.looseObject({
   event_type: z.string(),
   action_type: z.string(),
-  action_parameters: json.nullable().optional(),
   active: z.boolean(),
   is_deleted: z.boolean(),
-  created_at: z.string(),
-  updated_at: z.string(),
 });
 
 export const EnvironmentSettings = z.looseObject({
-  settings: z.looseObject({
-    endpoint: z.string().optional(),
-    enforce_verification: z.boolean().optional(),
-    enforce_idempotency: z.boolean().nullable().optional(),
-    handle_identifies: z.boolean().nullable().optional(),
-    event_type_path: z.string().nullable().optional(),
-    idempotency_key_path: z.string().nullable().optional(),
-    timestamp_path: z.string().nullable().optional(),
-    preprocess_script: PreprocessScript.nullable().optional(),
-  }),
+  settings: json,
   mappings: z.array(Mapping),
   updated_at: z.string(),
 });
 
-export const SourceSummary = z.looseObject({
+const sourceFields = {
   key: z.string(),
   name: z.string(),
   description: z.string().nullable().optional(),
-  custom_image_url: z.string().nullable().optional(),
-  environment_settings: z.record(z.string(), EnvironmentSettings).nullable().optional(),
+};
+
+export const SourceSummary = z.looseObject({
+  ...sourceFields,
+  environment_settings: z.record(z.string(), EnvironmentSettings).optional(),
 });
 
 export const Source = z.looseObject({
-  key: z.string(),
-  name: z.string(),
-  description: z.string().nullable().optional(),
-  custom_image_url: z.string().nullable().optional(),
+  ...sourceFields,
   environment_settings: z.record(z.string(), EnvironmentSettings),
   created_at: z.string(),
   updated_at: z.string(),
@@ -102,20 +92,12 @@ export const SourceLogAction = z.looseObject({
   id: z.string(),
   action_type: z.string().optional(),
   action_status: z.string().nullable().optional(),
-  action_parameters: json.nullable().optional(),
-  action_payload: json.nullable().optional(),
-  action_result: json.nullable().optional(),
-  inserted_at: z.string().nullable().optional(),
 });
 
 export const SourceLog = z.looseObject({
   id: z.string(),
   event: z.string(),
-  data: json.nullable().optional(),
   inserted_at: z.string().nullable().optional(),
-  preprocess_output: json.nullable().optional(),
-  source: z.string().nullable().optional(),
-  verification_status: z.string().nullable().optional(),
   actions: z.array(SourceLogAction).optional(),
 });
 
@@ -137,26 +119,9 @@ export const ProvidersResponse = z.looseObject({ entries: z.array(ProviderSummar
 export const Provider = z.looseObject({
   key: z.string(),
   version: z.string(),
-  provider: z.looseObject({
-    name: z.string(),
-    description: z.string(),
-    categories: z.array(z.string()),
-    website_url: z.string().nullable(),
-    webhook_docs_url: z.string(),
-    webhook_config_deep_link: z.string().nullable().optional(),
-    knock_tutorial_url: z.string().nullable().optional(),
-    branding: json.nullable().optional(),
-  }),
-  default_settings: z.looseObject({
-    event_type_path: z.string(),
-    enforce_verification: z.boolean(),
-    idempotency_key_path: z.string().nullable().optional(),
-    timestamp_path: z.string().nullable().optional(),
-    preprocessing_script: PreprocessScript.nullable().optional(),
-  }),
-  default_action_mappings: z
-    .array(z.looseObject({ event_type: z.string(), action_type: z.string(), action_parameters: json }))
-    .optional(),
+  provider: z.looseObject({ name: z.string(), description: z.string(), categories: z.array(z.string()) }),
+  default_settings: z.looseObject({ event_type_path: z.string(), enforce_verification: z.boolean() }),
+  default_action_mappings: z.array(json).optional(),
   example_payloads: z.record(z.string(), z.array(json)).nullable().optional(),
   static_fields: json.optional(),
 });

@@ -7,9 +7,9 @@ export default defineTool({
   name: "get_source_status",
   title: "Get source status",
   description:
-    "Get a source's health in an environment: events received in the last 30 days, the last event's time, " +
-    "the number of mappings, and workflow-trigger mappings that need a workflow commit before they apply.\n" +
-    "Use it first when a user asks whether a source is receiving events or why a mapping has no effect.\n" +
+    "Get a source's health in an environment: events in the last 30 days, the last event's time, mappings, " +
+    "and workflow mappings that need a workflow commit before they apply.\n" +
+    "Use it first when asked whether a source receives events or why a mapping has no effect.\n" +
     'Example: {"key": "stripe"}.',
   input: z.strictObject({ key: SourceKey, environment: Environment }),
   output: SourceStatus,

@@ -8,9 +8,8 @@ export default defineTool({
   name: "list_source_logs",
   title: "List a source's event logs",
   description:
-    "List the event logs of a source, newest first: each received event with its data, preprocess output and " +
-    'verification status, and with include ["actions"] the actions it ran and their results.\n' +
-    "Use it to see why an event did or did not trigger a workflow.\n" +
+    "List a source's event logs, newest first: data, preprocess output, verification status and, with " +
+    'include ["actions"], the actions each event ran. Use it to see why an event did or did not trigger a workflow.\n' +
     'Example: {"key": "stripe", "event": "invoice.paid", "include": ["actions"], "limit": 10}.\n' +
     "Paging: pass page_info.after back as `after` for older logs.",
   input: z.strictObject({

@@ -13,21 +13,15 @@ const key = (what: string) =>
     .refine((v) => !/[/\\\p{Cc}]/u.test(v), `${what} cannot contain "/", "\\" or control characters`)
     .refine(isWellFormed, `${what} must be valid Unicode text (it holds a lone surrogate)`);
 
-export const SourceKey = key("source key").describe(
-  'The source\'s key, as listed by list_sources (e.g. "stripe").',
-);
+export const SourceKey = key("source key").describe("A source key from list_sources.");
 
-export const ProviderKey = key("provider key").describe(
-  'A provider key from list_source_providers (e.g. "stripe", "segment").',
-);
+export const ProviderKey = key("provider key").describe("A provider key from list_source_providers.");
 
 export const Environment = z
   .string()
   .regex(ENVIRONMENT_SLUG, "environment must be a slug such as development or staging")
   .optional()
-  .describe(
-    "Environment slug (e.g. development, staging, production). Defaults to the server's configured one.",
-  );
+  .describe("Environment slug, e.g. staging. Default: the server's configured one.");
 
 /** Free text that travels in a query string: bounded, and valid Unicode so that it can be encoded. */
 export const Text = (max: number) =>

@@ -10,12 +10,11 @@ export default defineTool({
   name: "rehearse_source_event",
   title: "Rehearse a source event",
   description:
-    "Send a test payload through a source's pipeline (preprocess script, verification, event type, " +
-    "idempotency, mappings) and see which actions it runs. Writes a rehearsal log; never in production.\n" +
-    "Use it to check a mapping or script change before real events arrive. Example payloads come from " +
-    'get_source_provider with include ["example_payloads"].\n' +
-    'Example: {"key": "stripe", "payload": {"body": {"type": "invoice.paid", "data": {}}, "headers": {}}}.\n' +
-    'Then: list_source_logs with id = log_id and include ["actions"] shows each action\'s result.',
+    "Run a test payload through a source's pipeline (script, verification, event type, idempotency, " +
+    "mappings) and see which actions it runs. Writes a rehearsal log. Not in production.\n" +
+    'Use it to check a mapping or script before real events arrive; get_source_provider include ["example_payloads"] has payloads.\n' +
+    'Example: {"key": "stripe", "payload": {"body": {"type": "invoice.paid"}, "headers": {}}}.\n' +
+    'Then list_source_logs with id = log_id and include ["actions"].',
   input: z.strictObject({
     key: SourceKey,
     environment: Environment,

@@ -7,28 +7,21 @@ import { Environment, jsonBytes, ProviderKey, SourceKey } from "./params.js";
 const MAX_BODY_BYTES = 1_000_000;
 
 const Mapping = z.strictObject({
-  event_type: z.string().min(1).describe("Event type to match, e.g. invoice.paid (see list_source_events)."),
+  event_type: z.string().min(1).describe("Event type to match, e.g. invoice.paid."),
   action_type: z.enum(ACTION_TYPES),
   action_parameters: z
     .record(z.string(), z.unknown())
     .nullable()
     .optional()
     .describe(
-      'Paths into {body, headers, preprocess}, e.g. {"key": "invoice-paid", "recipients": "body.data.object.customer"}; ' +
-        "workflows_trigger's key is a literal workflow key.",
+      'Paths into {body, headers, preprocess}, e.g. {"key": "invoice-paid", "recipients": "body.customer"}; a workflow key is literal.',
     ),
-  active: z.boolean().optional().describe("false keeps the mapping but skips it. Default true."),
-  is_deleted: z
-    .boolean()
-    .optional()
-    .describe("true removes the mapping (workflow mappings need this first)."),
+  active: z.boolean().optional().describe("false skips the mapping. Default true."),
+  is_deleted: z.boolean().optional().describe("true removes the mapping."),
 });
 
 const Settings = z.looseObject({
-  enforce_verification: z
-    .boolean()
-    .optional()
-    .describe("Reject events whose preprocess script does not verify them."),
+  enforce_verification: z.boolean().optional().describe("Reject events the script does not verify."),
   event_type_path: z.string().nullable().optional().describe("Where the event type is, e.g. body.type."),
   idempotency_key_path: z
     .string()
