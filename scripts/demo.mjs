@@ -1,29 +1,11 @@
 #!/usr/bin/env node
 // `npm run demo`: an agent's session against the embedded sandbox, printed as a transcript. It spawns the
 // built server with --sandbox over stdio, exactly as an MCP host would, and exits non-zero if a step fails.
-import { execFileSync } from "node:child_process";
-import { existsSync, readdirSync, statSync } from "node:fs";
-import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
+import { ENTRY, ensureBuilt } from "./ensure-built.mjs";
 
-const root = fileURLToPath(new URL("..", import.meta.url));
-const entry = join(root, "dist", "index.js");
-
-function newestMtime(dir) {
-  let newest = 0;
-  for (const name of readdirSync(dir, { withFileTypes: true })) {
-    const path = join(dir, name.name);
-    newest = Math.max(newest, name.isDirectory() ? newestMtime(path) : statSync(path).mtimeMs);
-  }
-  return newest;
-}
-
-if (!existsSync(entry) || statSync(entry).mtimeMs < newestMtime(join(root, "src"))) {
-  process.stderr.write("Building…\n");
-  execFileSync("npm", ["run", "build", "--silent"], { cwd: root, stdio: ["ignore", "ignore", "inherit"] });
-}
+ensureBuilt();
 
 const out = (line = "") => process.stdout.write(`${line}\n`);
 const indent = (text) => text.replace(/^/gm, "    ");
@@ -35,7 +17,7 @@ const brief = (value, max = 140) => {
 
 const transport = new StdioClientTransport({
   command: process.execPath,
-  args: [entry, "--sandbox"],
+  args: [ENTRY, "--sandbox"],
   stderr: "pipe",
 });
 const client = new Client({ name: "knock-sources-demo", version: "1.0.0" });

@@ -173,7 +173,11 @@ export class KnockHttp {
   // undici is loaded on the first request, not at start-up: hosts spawn the server often and most
   // sessions make few calls, so start-up should not pay for it.
   #loadUndici(): Promise<Undici> {
-    this.#undici ??= import("undici");
+    // Node's loader gives undici's named exports; the bundle in dist/ wraps the CommonJS module and gives
+    // only `default`. Either way the same module object comes out.
+    this.#undici ??= import("undici").then((mod) =>
+      "Agent" in mod ? mod : (mod as unknown as { default: Undici }).default,
+    );
     return this.#undici;
   }
 
