@@ -23,17 +23,10 @@ export const PreprocessScript = z.looseObject({ language: z.string(), source: z.
 
 // Nested objects declare the fields a reader relies on and let the rest pass through: every field here
 // costs context in every tools/list, and a loose object keeps whatever else Knock sends.
-export const Mapping = z.looseObject({
-  event_type: z.string(),
-  action_type: z.string(),
-  active: z.boolean(),
-  is_deleted: z.boolean(),
-});
-
 export const EnvironmentSettings = z.looseObject({
   settings: json,
-  mappings: z.array(Mapping),
-  updated_at: z.string(),
+  // Each mapping: event_type, action_type, action_parameters, active, is_deleted, created_at, updated_at.
+  mappings: z.array(json),
 });
 
 const sourceFields = {
