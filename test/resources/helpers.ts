@@ -1,4 +1,5 @@
 // A server whose client talks to a fresh sandbox, with every HTTP request the client makes recorded.
+import { afterAll, beforeAll } from "vitest";
 import type { Config } from "../../src/config.js";
 import { KnockClient } from "../../src/knock/client.js";
 import { KnockHttp, type RequestSpec } from "../../src/knock/http.js";
@@ -43,6 +44,19 @@ export async function startHarness(overrides: Partial<Config> = {}): Promise<Har
       await http.close();
       await sandbox.close();
     },
+  };
+}
+
+/** A harness shared by the tests of one describe block: started before them, closed after them. */
+export function useHarness(overrides: Partial<Config> = {}): () => Harness {
+  let harness: Harness | undefined;
+  beforeAll(async () => {
+    harness = await startHarness(overrides);
+  });
+  afterAll(() => harness?.close());
+  return () => {
+    if (!harness) throw new Error("the harness is not started");
+    return harness;
   };
 }
 

@@ -1,7 +1,7 @@
 import type { Resource } from "@modelcontextprotocol/sdk/types.js";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { connect, testConfig } from "../helpers/mcp.js";
-import { type Harness, rejection, startHarness } from "./helpers.js";
+import { type Harness, rejection, useHarness } from "./helpers.js";
 
 async function listAll(h: Harness): Promise<{ pages: number; resources: Resource[] }> {
   const resources: Resource[] = [];
@@ -18,16 +18,12 @@ async function listAll(h: Harness): Promise<{ pages: number; resources: Resource
 }
 
 describe("resources/list", () => {
-  let h: Harness;
-  beforeAll(async () => {
-    h = await startHarness();
-  });
-  afterAll(() => h.close());
+  const h = useHarness();
 
   it("enumerates provider templates and, per source and environment, the source and its logs", async () => {
-    const providers = (await h.client.listSourceProviders()).entries;
-    const sources = (await h.client.listSources({ include: ["environment_settings"] })).entries;
-    const { resources } = await listAll(h);
+    const providers = (await h().client.listSourceProviders()).entries;
+    const sources = (await h().client.listSources({ include: ["environment_settings"] })).entries;
+    const { resources } = await listAll(h());
     const uris = resources.map((r) => r.uri);
 
     expect(uris).toContain("knock://source-providers/stripe");
@@ -48,17 +44,19 @@ describe("resources/list", () => {
 
   it("pages through more sources than one page holds, each URI once", async () => {
     for (let i = 0; i < 105; i += 1) {
-      await h.client.upsertSource(`bulk-${String(i).padStart(3, "0")}`, "development", { name: `Bulk ${i}` });
+      await h().client.upsertSource(`bulk-${String(i).padStart(3, "0")}`, "development", {
+        name: `Bulk ${i}`,
+      });
     }
     // Past the cache's lifetime would be slow to wait for; a fresh session has its own cache.
-    const fresh = await connect(testConfig(), h.client);
+    const fresh = await connect(testConfig(), h().client);
     try {
-      const before = h.http.requests.length;
-      const h2 = { ...h, session: fresh };
+      const before = h().http.requests.length;
+      const h2 = { ...h(), session: fresh };
       const { pages, resources } = await listAll(h2);
       const uris = resources.map((r) => r.uri);
-      const sources = (await h.client.listSources({ include: ["environment_settings"] })).entries;
-      const providers = (await h.client.listSourceProviders()).entries;
+      const sources = (await h().client.listSources({ include: ["environment_settings"] })).entries;
+      const providers = (await h().client.listSourceProviders()).entries;
       const expected =
         providers.length +
         sources.reduce((n, s) => n + 2 * Object.keys(s.environment_settings ?? {}).length, 0);
@@ -69,7 +67,7 @@ describe("resources/list", () => {
       expect(pages).toBe(Math.ceil(expected / 100));
       expect(uris).toContain("knock://staging/sources/bulk-104/logs");
       // Every page came from one sources call and one providers call (cached), plus the two above.
-      expect(h.http.requests.length - before).toBe(4);
+      expect(h().http.requests.length - before).toBe(4);
     } finally {
       await fresh.close();
     }
@@ -77,7 +75,7 @@ describe("resources/list", () => {
 
   it("refuses a cursor it did not make", async () => {
     for (const cursor of ["not-a-cursor", Buffer.from('{"v":2}').toString("base64url")]) {
-      const error = await rejection(h.session.mcp.listResources({ cursor }));
+      const error = await rejection(h().session.mcp.listResources({ cursor }));
       expect(error.code).toBe(-32602);
       expect(error.message).toContain("is not a cursor from this server");
     }

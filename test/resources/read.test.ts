@@ -1,16 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { connect, testConfig } from "../helpers/mcp.js";
-import { type Harness, rejection, startHarness, textOf } from "./helpers.js";
+import { rejection, textOf, useHarness } from "./helpers.js";
 
 describe("resources/read", () => {
-  let h: Harness;
-  beforeAll(async () => {
-    h = await startHarness();
-  });
-  afterAll(() => h.close());
+  const h = useHarness();
 
   const read = async (uri: string) => {
-    const result = await h.session.mcp.readResource({ uri });
+    const result = await h().session.mcp.readResource({ uri });
     expect(result.contents).toHaveLength(1);
     expect(result.contents[0]).toMatchObject({ uri, mimeType: "application/json" });
     return JSON.parse(textOf(result));
@@ -41,7 +37,7 @@ describe("resources/read", () => {
   });
 
   it("reads one log by id with its actions", async () => {
-    const newest = (await h.client.listSourceLogs("stripe", { environment: "development", limit: 2 }))
+    const newest = (await h().client.listSourceLogs("stripe", { environment: "development", limit: 2 }))
       .entries;
     const second = newest[1];
     if (!second) throw new Error("the seeded sandbox should hold logs");
@@ -52,8 +48,8 @@ describe("resources/read", () => {
   });
 
   it("decodes percent-encoded variables", async () => {
-    await h.client.upsertSource("my source", "development", { name: "Spaced out" });
-    const rehearsed = await h.client.rehearseSource("my source", "development", { type: "ping" });
+    await h().client.upsertSource("my source", "development", { name: "Spaced out" });
+    const rehearsed = await h().client.rehearseSource("my source", "development", { type: "ping" });
     const source = await read("knock://development/sources/my%20source");
     expect(source).toMatchObject({ key: "my source", name: "Spaced out" });
     const logs = await read("knock://development/sources/my%20source/logs");
@@ -81,7 +77,7 @@ describe("resources/read", () => {
       'no event log "log_nope"',
     ],
   ])("answers %s with a JSON-RPC error that says what to do", async (_what, uri, code, text) => {
-    const error = await rejection(h.session.mcp.readResource({ uri }));
+    const error = await rejection(h().session.mcp.readResource({ uri }));
     expect(error.code).toBe(code);
     expect(error.message).toContain(text);
     expect(error.message).not.toContain("MCP error -32002: MCP error");
@@ -100,20 +96,17 @@ describe("resources/read", () => {
 });
 
 describe("resources/read within the result budget", () => {
+  const h = useHarness({ maxResultChars: 6_000 });
+
   it("a logs resource over --max-result-chars holds fewer, whole logs whose cursor continues exactly", async () => {
-    const h = await startHarness({ maxResultChars: 6_000 });
-    try {
-      const uri = "knock://development/sources/stripe/logs";
-      const text = textOf(await h.session.mcp.readResource({ uri }));
-      expect(text.length).toBeLessThanOrEqual(6_000);
-      const page = JSON.parse(text);
-      expect(page.entries.length).toBeGreaterThan(0);
-      expect(page.entries.length).toBeLessThan(8);
-      // The page was asked for again with a smaller limit, so Knock's own cursor follows the last entry shown.
-      expect(page.page_info.page_size).toBe(page.entries.length);
-      expect(h.http.requests.filter((r) => r.includes("/logs"))).toHaveLength(2);
-    } finally {
-      await h.close();
-    }
+    const uri = "knock://development/sources/stripe/logs";
+    const text = textOf(await h().session.mcp.readResource({ uri }));
+    expect(text.length).toBeLessThanOrEqual(6_000);
+    const page = JSON.parse(text);
+    expect(page.entries.length).toBeGreaterThan(0);
+    expect(page.entries.length).toBeLessThan(8);
+    // The page was asked for again with a smaller limit, so Knock's own cursor follows the last entry shown.
+    expect(page.page_info.page_size).toBe(page.entries.length);
+    expect(h().http.requests.filter((r) => r.includes("/logs"))).toHaveLength(2);
   });
 });

@@ -1,15 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Harness, startHarness } from "./helpers.js";
+import { describe, expect, it } from "vitest";
+import { useHarness } from "./helpers.js";
 
 describe("resource templates", () => {
-  let h: Harness;
-  beforeAll(async () => {
-    h = await startHarness();
-  });
-  afterAll(() => h.close());
+  const h = useHarness();
 
   it("lists the four templates with titles, descriptions and the JSON type", async () => {
-    const { resourceTemplates } = await h.session.mcp.listResourceTemplates();
+    const { resourceTemplates } = await h().session.mcp.listResourceTemplates();
     expect(resourceTemplates.map((t) => t.uriTemplate).sort()).toEqual([
       "knock://source-providers/{provider}",
       "knock://{environment}/sources/{source}",
@@ -25,7 +21,7 @@ describe("resource templates", () => {
   });
 
   it("declares subscribe and completions, and no list_changed it never sends", () => {
-    const caps = h.session.mcp.getServerCapabilities();
+    const caps = h().session.mcp.getServerCapabilities();
     expect(caps?.resources).toEqual({ subscribe: true, listChanged: false });
     expect(caps?.completions).toEqual({});
   });

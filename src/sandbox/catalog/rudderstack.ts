@@ -1,5 +1,5 @@
 import { branding } from "./branding.js";
-import { ORDER_COMPLETED, SEGMENT_SPEC_SETTINGS } from "./segment.js";
+import { ORDER_COMPLETED, segmentSpecSettings } from "./segment.js";
 import type { ProviderTemplate } from "./types.js";
 
 // RudderStack's Webhook destination forwards events in its Segment-compatible event spec, unsigned; headers
@@ -32,10 +32,7 @@ export const rudderstack: ProviderTemplate = {
     knock_tutorial_url: null,
     branding: branding("rudderstack", { primary: "#3B5BDB", secondary: "#0B1B3F" }),
   },
-  default_settings: {
-    ...SEGMENT_SPEC_SETTINGS,
-    preprocessing_script: { language: "javascript", source: SCRIPT },
-  },
+  default_settings: segmentSpecSettings(SCRIPT),
   default_action_mappings: [
     ORDER_COMPLETED,
     {

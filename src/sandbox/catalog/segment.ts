@@ -19,12 +19,15 @@ function main(ctx) {
 const HEADERS = { "content-type": "application/json", "user-agent": "Segment.io/1.0" };
 
 /** Where the Segment event spec keeps the event name, message id and time; RudderStack follows the same spec. */
-export const SEGMENT_SPEC_SETTINGS = {
-  event_type_path: "body.event",
-  enforce_verification: false,
-  idempotency_key_path: "body.messageId",
-  timestamp_path: "body.timestamp",
-};
+export function segmentSpecSettings(script: string): ProviderTemplate["default_settings"] {
+  return {
+    event_type_path: "body.event",
+    enforce_verification: false,
+    idempotency_key_path: "body.messageId",
+    timestamp_path: "body.timestamp",
+    preprocessing_script: { language: "javascript", source: script },
+  };
+}
 
 export const ORDER_COMPLETED: ProviderTemplate["default_action_mappings"][number] = {
   event_type: "Order Completed",
@@ -59,10 +62,7 @@ export const segment: ProviderTemplate = {
     knock_tutorial_url: "https://docs.knock.app/integrations/sources/segment",
     branding: branding("segment", { primary: "#52BD95", secondary: "#1A2340" }),
   },
-  default_settings: {
-    ...SEGMENT_SPEC_SETTINGS,
-    preprocessing_script: { language: "javascript", source: SCRIPT },
-  },
+  default_settings: segmentSpecSettings(SCRIPT),
   default_action_mappings: [
     ORDER_COMPLETED,
     {
