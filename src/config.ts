@@ -105,6 +105,7 @@ const SETTINGS = {
 
 type SettingName = keyof typeof SETTINGS;
 const BOOLEAN_FLAGS: ReadonlySet<SettingName> = new Set(["readOnly", "sandbox"]);
+const SECRET_SETTINGS: ReadonlySet<SettingName> = new Set(["serviceToken", "sandboxVars"]);
 
 export function parseCommandLine(
   argv: readonly string[],
@@ -143,8 +144,8 @@ export function parseCommandLine(
       const reason = parsed.error.issues[0]?.message ?? "is invalid";
       const source =
         fromFlag === undefined ? `${setting.env} (--${setting.flag})` : `--${setting.flag} (${setting.env})`;
-      // The token is never echoed, even when it is the value that failed.
-      const shown = name === "serviceToken" ? "" : ` (got ${JSON.stringify(raw)})`;
+      // Secrets (the token, script variables such as signing secrets) are never echoed, even when wrong.
+      const shown = SECRET_SETTINGS.has(name as SettingName) ? "" : ` (got ${JSON.stringify(raw)})`;
       problems.push(`${source} ${reason}${shown}`);
     }
   }

@@ -8,7 +8,7 @@ import { describeError } from "./describe-error.js";
 import { serverInstructions } from "./instructions.js";
 import { toPortableJsonSchema } from "./json-schema.js";
 import type { KnockClient } from "./knock/client.js";
-import { MissingTokenError, ToolInputError } from "./knock/errors.js";
+import { KnockResponseError, MissingTokenError } from "./knock/errors.js";
 import { redactDeep } from "./redact.js";
 import { registerResources } from "./resources/index.js";
 import type { ToolDefinition } from "./tools/define-tool.js";
@@ -84,7 +84,7 @@ async function runTool(
     const { value } = fitToBudget(result as Record<string, unknown>, config.maxResultChars);
     // A trimmed result must still match the output schema the host validates it against.
     if (!tool.output.safeParse(value).success) {
-      throw new ToolInputError(
+      throw new KnockResponseError(
         `The result of ${tool.name} is larger than ${config.maxResultChars} characters and could not be shortened safely. ` +
           "Ask for less at a time (filters, a smaller limit, fewer include values).",
       );

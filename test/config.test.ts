@@ -112,6 +112,12 @@ describe("configuration", () => {
     expect(failure([], { KNOCK_TIMEOUT_MS: "x", KNOCK_MAX_RETRIES: "y" }).split("\n")).toHaveLength(2);
   });
 
+  it("never echoes script variables, which may hold signing secrets", () => {
+    const message = failure([], { KNOCK_SANDBOX_VARS: '{"STRIPE_WEBHOOK_SECRET": 12345678}' });
+    expect(message).toMatch(/KNOCK_SANDBOX_VARS/);
+    expect(message).not.toContain("12345678");
+  });
+
   it("never echoes the token in a message", () => {
     const message = failure(["--service-token", "", "--timeout-ms", "x"]);
     expect(message).toMatch(/--service-token \(KNOCK_SERVICE_TOKEN\) must not be empty/);
