@@ -99,12 +99,22 @@ try {
     },
   );
 
+  const tampered = { ...payload, body: { ...payload.body, id: "evt_tampered", livemode: true } };
+  await step(
+    "Why would an event not fire? Rehearse it with a body the signature does not match",
+    "rehearse_source_event",
+    { key: "stripe-demo", payload: tampered },
+    (r) =>
+      `status ${r.status}: ${r.action_logs_count} actions ran` +
+      (r.errors?.length ? `\nerrors: ${r.errors.map((e) => `${e.field}: ${e.message}`).join("; ")}` : ""),
+  );
+
   await step(
     "Check the source's status",
     "get_source_status",
     { key: "stripe-demo" },
     (r) =>
-      `${r.events_count} events in 30 days, last at ${r.last_event_received}; ${r.mappings_count} mappings, ` +
+      `${r.events_count} event${r.events_count === 1 ? "" : "s"} in 30 days, last at ${r.last_event_received}; ${r.mappings_count} mappings, ` +
       `${r.mappings_requiring_commit.length} needing a workflow commit`,
   );
 
