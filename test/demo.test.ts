@@ -8,7 +8,7 @@ it("the demo walks an agent session against the sandbox and exits 0", async () =
   expect(stdout).toMatch(/▶ Create a source from the template\n.*\n {4}created stripe-demo with 3 mappings/);
   expect(stdout).toMatch(/status ok: 1 of 1 actions succeeded; log log_\w+/);
   expect(stdout).toMatch(/action workflows_trigger → success/);
-  expect(stdout).toMatch(/status error: 0 actions ran\nerrors: verification: the event was rejected/);
+  expect(stdout).toMatch(/status error: 0 actions ran\n {4}errors: verification: the event was rejected/);
   expect(stdout).toMatch(/rehearse in production → refused/);
   expect(stdout).toMatch(/Done: every step answered as expected\./);
 }, 40_000);
