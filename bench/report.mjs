@@ -1,0 +1,113 @@
+// How a run is shown: the table a person reads (figures beside their aims) and the machine it ran on,
+// without which no figure can be compared with another run's.
+import { readFileSync } from "node:fs";
+import { cpus } from "node:os";
+
+export function machine() {
+  let cpu = "unknown";
+  try {
+    cpu = /^model name\s*:\s*(.+)$/m.exec(readFileSync("/proc/cpuinfo", "utf8"))?.[1]?.trim() ?? cpu;
+  } catch {}
+  return {
+    cpu,
+    cores: cpus().length,
+    node: process.version,
+    platform: `${process.platform}-${process.arch}`,
+  };
+}
+
+const ms = (v) => `${v.toFixed(2)} ms`;
+const kb = (v) => `${(v / 1024).toFixed(1)} KB`;
+const mb = (v) => `${(v / 1024 / 1024).toFixed(1)} MB`;
+const mark = (met) => (met ? "met" : "NOT MET");
+
+export function table(r) {
+  const rows = [];
+  const c = r.coldStart;
+  rows.push(["Cold start, ours (median / p95)", `${ms(c.ours.median)} / ${ms(c.ours.p95)}`, "", ""]);
+  rows.push([
+    "Cold start, baseline (median / p95)",
+    `${ms(c.baseline.median)} / ${ms(c.baseline.p95)}`,
+    "",
+    "",
+  ]);
+  rows.push(["Cold start ratio ours/baseline", `${c.ratio.toFixed(2)}×`, "≤ 1.00×", mark(r.aims.coldStart)]);
+  const p = r.perCall;
+  rows.push(["get_source via MCP (median / p95)", `${ms(p.mcp.median)} / ${ms(p.mcp.p95)}`, "", ""]);
+  rows.push(["Same GET via undici (median / p95)", `${ms(p.raw.median)} / ${ms(p.raw.p95)}`, "", ""]);
+  rows.push(["Per-call overhead (median diff)", ms(p.overheadMs), "≤ 1.50 ms", mark(r.aims.overhead)]);
+  const t = r.throughput;
+  rows.push([
+    `Throughput (${t.rounds}×${t.concurrency} concurrent)`,
+    `${Math.round(t.callsPerSecond)} calls/s`,
+    "",
+    "",
+  ]);
+  const m = r.memory;
+  rows.push(["RSS after 1,000 / 10,000 calls", `${mb(m.rssAt1k)} / ${mb(m.rssAt10k)}`, "", ""]);
+  rows.push(["RSS growth 1,000 → 10,000", mb(m.growthBytes), "≤ 5.0 MB", mark(r.aims.rssGrowth)]);
+  rows.push([
+    "Live heap after forced GC, growth",
+    `${mb(m.heapGrowthAfterGcBytes)} (1,000 → 10,000)`,
+    "",
+    "",
+  ]);
+  const x = r.context;
+  rows.push([
+    `tools/list (${x.tools.count} tools)`,
+    `${kb(x.tools.bytes)}, ~${x.tools.tokens} tokens`,
+    "≤ 14.0 KB",
+    mark(r.aims.toolsList),
+  ]);
+  rows.push([
+    "resources/templates/list",
+    x.resourceTemplates.available
+      ? `${x.resourceTemplates.count} templates, ${kb(x.resourceTemplates.bytes)}, ~${x.resourceTemplates.tokens} tokens`
+      : "n/a (0)",
+    "",
+    "",
+  ]);
+  rows.push([
+    "Server instructions",
+    x.instructions.available ? `${kb(x.instructions.bytes)}, ~${x.instructions.tokens} tokens` : "n/a (0)",
+    "",
+    "",
+  ]);
+  const f = r.footprint;
+  rows.push([
+    "npm pack (packed / unpacked)",
+    `${kb(f.packedBytes)} / ${kb(f.unpackedBytes)}, ${f.files} files`,
+    "",
+    "",
+  ]);
+  rows.push(["Installed production packages", String(f.productionPackages), "", ""]);
+
+  const head = ["Measure", "Figure", "Aim", "Status"];
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
+  const line = (cells) => `| ${cells.map((cell, i) => cell.padEnd(widths[i])).join(" | ")} |`;
+  const out = [
+    `knock-sources-mcp bench — ${r.date}`,
+    `Machine: ${r.machine.cpu}, ${r.machine.cores} cores, Node ${r.machine.node} (${r.machine.platform})`,
+    `Build: ${r.build}`,
+    "",
+    line(head),
+    `|${widths.map((w) => "-".repeat(w + 2)).join("|")}|`,
+    ...rows.map(line),
+    "",
+    "Per tool (tools/list entry; of which description / inputSchema / outputSchema):",
+    ...x.tools.perTool.map(
+      (tool) =>
+        `  ${tool.name.padEnd(24)} ${kb(tool.bytes).padStart(8)}  ~${String(tool.tokens).padStart(4)} tokens  ` +
+        `(${kb(tool.descriptionBytes)} / ${kb(tool.inputSchemaBytes)} / ${kb(tool.outputSchemaBytes)})`,
+    ),
+    `  ${"all outputSchemas".padEnd(24)} ${kb(x.tools.perTool.reduce((a, t) => a + t.outputSchemaBytes, 0)).padStart(8)}`,
+    "",
+    `Memory, ${m.concurrency} calls in flight. RSS (calls → RSS): ${m.samples.map((s) => `${s.calls} → ${mb(s.rssBytes)}`).join(", ")}`,
+    `  Second server, full GC forced at each sample (calls → live heap / RSS after GC): ${m.afterGc
+      .map((s) => `${s.calls} → ${mb(s.heapUsedAfterGcBytes)} / ${mb(s.rssAfterGcBytes)}`)
+      .join(", ")}`,
+    "Units: KB = 1,024 bytes; tokens ≈ characters / 4; p95 = 95th percentile.",
+    `Total time: ${(r.durationMs / 1000).toFixed(1)} s`,
+  ];
+  return out.join("\n");
+}

@@ -1,0 +1,67 @@
+// The processes every measure starts — our built server, the baseline, the Knock API emulator — in one
+// place, so that all measures run them alike and none inherits the caller's KNOCK_* settings.
+import { spawn } from "node:child_process";
+import { join } from "node:path";
+import { LATEST_PROTOCOL_VERSION } from "@modelcontextprotocol/sdk/types.js";
+import { ENTRY, ROOT } from "../scripts/ensure-built.mjs";
+import { initialize, RpcChild, track, waitExit } from "./lib.mjs";
+
+export const DIST = ENTRY;
+export const BASELINE = join(ROOT, "bench", "baseline-server.mjs");
+// For measures that never call the Knock API (tools/list makes no HTTP request); port 9 is discard,
+// should it be.
+export const NO_API = "http://127.0.0.1:9";
+const GET_SOURCE = { name: "get_source", arguments: { key: "stripe" } };
+
+/** The child environment: ours, without any KNOCK_* setting the caller's shell may carry. */
+export function env(extra) {
+  const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("KNOCK_")));
+  return { ...clean, ...extra };
+}
+
+export const ourEnv = (baseUrl) => env({ KNOCK_SERVICE_TOKEN: "x", KNOCK_MGMT_BASE_URL: baseUrl });
+
+/** Our server as a JSON-RPC child, not yet initialised; `nodeArgs` go before the entry point. */
+export const spawnOurs = (baseUrl, nodeArgs = []) =>
+  new RpcChild(process.execPath, [...nodeArgs, DIST], ourEnv(baseUrl));
+
+export async function startOurs(baseUrl) {
+  const rpc = spawnOurs(baseUrl);
+  const init = await initialize(rpc, LATEST_PROTOCOL_VERSION);
+  return { rpc, init };
+}
+
+export async function callGetSource(rpc) {
+  const result = await rpc.request("tools/call", GET_SOURCE);
+  if (result.isError) throw new Error(`get_source failed: ${result.content?.[0]?.text}`);
+  return result;
+}
+
+export async function startEmulator() {
+  const child = track(
+    spawn(process.execPath, [DIST, "sandbox-server", "--port", "0"], {
+      env: env({}),
+      stdio: ["ignore", "ignore", "pipe"],
+    }),
+  );
+  child.stderr.setEncoding("utf8");
+  const url = await new Promise((resolve, reject) => {
+    let text = "";
+    const timer = setTimeout(() => reject(new Error(`emulator did not start: ${text}`)), 15_000);
+    child.stderr.on("data", (chunk) => {
+      text += chunk;
+      const match = /https?:\/\/127\.0\.0\.1:\d+/.exec(text);
+      if (match) {
+        clearTimeout(timer);
+        resolve(match[0]);
+      }
+    });
+    child.once("exit", (code) => reject(new Error(`emulator exited (${code}): ${text}`)));
+  });
+  child.stderr.resume();
+  const close = () => {
+    child.kill("SIGTERM");
+    return waitExit(child);
+  };
+  return { url, child, close };
+}
