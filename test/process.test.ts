@@ -1,6 +1,6 @@
 // The built server as a host runs it: spawned over stdio, talking to a local fake Knock API.
 import { afterEach, describe, expect, it } from "vitest";
-import examples from "../../shared/reference/knock-mapi-sources-examples.json" with { type: "json" };
+import examples from "./fixtures/knock-mapi-sources-examples.json" with { type: "json" };
 import { json, startFakeApi } from "./helpers/fake-api.js";
 import { nonProtocolLines, type Spawned, spawnServer } from "./helpers/spawn.js";
 

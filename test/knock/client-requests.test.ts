@@ -1,7 +1,7 @@
 // What goes on the wire for each of the nine operations: method, path, encoded keys, bracket arrays,
 // which operations carry `environment`, wrapped bodies and omitted optionals.
 import { afterEach, describe, expect, it } from "vitest";
-import examples from "../../../shared/reference/knock-mapi-sources-examples.json" with { type: "json" };
+import examples from "../fixtures/knock-mapi-sources-examples.json" with { type: "json" };
 import { mockKnock, TOKEN } from "../helpers/mock-knock.js";
 
 let knock: ReturnType<typeof mockKnock>;

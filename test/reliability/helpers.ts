@@ -2,10 +2,10 @@
 // to a node:http fake API on port 0, plus canned Knock answers per endpoint and small result readers.
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
-import examples from "../../../shared/reference/knock-mapi-sources-examples.json" with { type: "json" };
 import type { Config } from "../../src/config.js";
 import { KnockClient } from "../../src/knock/client.js";
 import { KnockHttp } from "../../src/knock/http.js";
+import examples from "../fixtures/knock-mapi-sources-examples.json" with { type: "json" };
 import { type Handler, json, startFakeApi } from "../helpers/fake-api.js";
 import { connect, testConfig } from "../helpers/mcp.js";
 
