@@ -1,21 +1,30 @@
 // Keeps a tool result under the character budget (--max-result-chars) without ever cutting JSON in the
 // middle: lists lose whole entries from the end, and a single huge object has its largest values shortened
-// with a marker. The note it adds says what was left out and how to get it.
+// with a marker. The note it adds says what was left out, and it counts towards the budget too.
 
-export interface Trimmed {
-  value: Record<string, unknown>;
-  trimmed: boolean;
-}
+/** Whether a candidate is still a valid result (the tool's output schema); cuts that break it are undone. */
+export type Accept = (value: Record<string, unknown>) => boolean;
 
 /** Strings and containers smaller than this are never shortened: the marker would not save anything. */
 const MIN_SHORTEN = 200;
+const MAX_LISTED = 5;
+/** Each round shortens one value; the bound keeps a pathological shape from spinning. */
+const MAX_ROUNDS = 200;
 
 export function size(value: unknown): number {
   return JSON.stringify(value)?.length ?? 0;
 }
 
-export function fitToBudget(value: Record<string, unknown>, maxChars: number): Trimmed {
-  if (size(value) <= maxChars) return { value, trimmed: false };
+/**
+ * The value itself when it fits; otherwise a trimmed copy with a `truncated` note. The copy fits unless
+ * nothing could be shortened without breaking `accept`, which callers must check with size().
+ */
+export function fitToBudget(
+  value: Record<string, unknown>,
+  maxChars: number,
+  accept: Accept = () => true,
+): Record<string, unknown> {
+  if (size(value) <= maxChars) return value;
 
   const entries = value.entries;
   if (Array.isArray(entries) && entries.length > 0) {
@@ -26,15 +35,16 @@ export function fitToBudget(value: Record<string, unknown>, maxChars: number): T
         omitted_entries: entries.length - kept,
         note:
           `${entries.length - kept} of ${entries.length} entries were left out to keep this result under ` +
-          `${maxChars} characters. Narrow the request (a filter, a smaller limit) to see them.`,
+          `${maxChars} characters (--max-result-chars). Ask for less per call: fewer include values, or a ` +
+          "filter or a smaller limit where the tool has them.",
       },
     });
     const kept = largestThatFits(entries.length, (k) => size(withEntries(k)) <= maxChars);
-    if (kept > 0) return { value: withEntries(kept), trimmed: true };
-    // Not even one entry fits: keep the first and shorten inside it below.
-    return { value: shortenUntilFits(withEntries(1), maxChars), trimmed: true };
+    if (kept > 0) return withEntries(kept);
+    // Not even one entry fits: keep the first and shorten inside it.
+    return shortenUntilFits(withEntries(1), maxChars, accept);
   }
-  return { value: shortenUntilFits(value, maxChars), trimmed: true };
+  return shortenUntilFits(value, maxChars, accept);
 }
 
 /** Binary search for the largest k in [0, n] with fits(k); fits is monotone (fewer entries, smaller JSON). */
@@ -49,75 +59,106 @@ function largestThatFits(n: number, fits: (k: number) => boolean): number {
   return low;
 }
 
-function shortenUntilFits(value: Record<string, unknown>, maxChars: number): Record<string, unknown> {
+type Container = Record<string, unknown> | unknown[];
+
+function shortenUntilFits(
+  value: Record<string, unknown>,
+  maxChars: number,
+  accept: Accept,
+): Record<string, unknown> {
   const copy = structuredClone(value);
   const shortened: string[] = [];
-  // Each round shortens the single largest value; the bound keeps a pathological shape from spinning.
-  for (let round = 0; round < 200 && size(copy) > maxChars; round++) {
-    const excess = size(copy) - maxChars + 400;
-    const path = shortenLargest(copy, excess, "");
-    if (path === undefined) break;
-    shortened.push(path);
-  }
-  copy.truncated = {
-    ...(typeof copy.truncated === "object" ? copy.truncated : {}),
-    shortened_fields: [...new Set(shortened)],
-    note:
-      `Some values were shortened (marked "…[shortened]") to keep this result under ${maxChars} characters. ` +
-      "Ask for less at a time (one log by id, fewer include values) to see them whole.",
+  const previous = typeof copy.truncated === "object" && copy.truncated !== null ? copy.truncated : {};
+  // The note is in place before measuring, so the result with its note is what has to fit.
+  const note = () => {
+    copy.truncated = {
+      ...previous,
+      // The first few paths say where to look; a long list would eat the budget it is reporting on.
+      shortened_fields:
+        shortened.length > MAX_LISTED
+          ? [...shortened.slice(0, MAX_LISTED), `…${shortened.length - MAX_LISTED} more`]
+          : shortened,
+      note:
+        `Some values were shortened (marked "…[shortened]") to keep this result under ${maxChars} characters ` +
+        "(--max-result-chars). Ask for less at a time (one log by id, fewer include values) to see them whole.",
+    };
   };
+  note();
+  // Containers whose cutting broke the result's schema (required keys, typed records) are left whole.
+  const frozen = new WeakSet<object>();
+  for (let round = 0; round < MAX_ROUNDS && size(copy) > maxChars; round++) {
+    const path = shortenLargest(copy, size(copy) - maxChars + 64, "", frozen, () => accept(copy));
+    if (path === undefined) break;
+    if (!shortened.includes(path)) shortened.push(path);
+    note();
+  }
   return copy;
 }
 
 /**
- * Descends to the largest value and shortens it in place, by about `excess` characters. Returns its path,
+ * Descends to the largest value and shortens it in place by about `excess` characters. Returns its path,
  * or undefined when nothing large enough is left.
  */
 function shortenLargest(
-  container: Record<string, unknown> | unknown[],
+  container: Container,
   excess: number,
   path: string,
+  frozen: WeakSet<object>,
+  valid: () => boolean,
 ): string | undefined {
-  const children = Object.entries(container).filter(([key]) => key !== "truncated");
-  let largestKey: string | undefined;
-  let largestSize = 0;
-  for (const [key, child] of children) {
-    const s = size(child);
-    if (s > largestSize) [largestKey, largestSize] = [key, s];
-  }
-  if (largestKey === undefined || largestSize < MIN_SHORTEN) return undefined;
-  const child = (container as Record<string, unknown>)[largestKey];
-  const childPath = path ? `${path}.${largestKey}` : largestKey;
-
-  if (typeof child === "string") {
-    const keep = Math.max(40, child.length - excess);
-    (container as Record<string, unknown>)[largestKey] =
-      `${child.slice(0, keep)}…[shortened ${child.length - keep} characters]`;
-    return childPath;
-  }
-  if (child !== null && typeof child === "object") {
-    // A wide container (no dominant child) is cut by whole members; otherwise go down to the big one.
-    const inner = shortenLargest(child as Record<string, unknown>, excess, childPath);
-    if (inner !== undefined && size(child) < largestSize) return inner;
-    return cutMembers(child as Record<string, unknown> | unknown[], excess) ? childPath : undefined;
+  const children = Object.entries(container)
+    .filter(
+      ([key, child]) => key !== "truncated" && !(typeof child === "object" && child && frozen.has(child)),
+    )
+    .map(([key, child]) => ({ key, child, size: size(child) }))
+    .filter((c) => c.size >= MIN_SHORTEN)
+    .sort((a, b) => b.size - a.size);
+  for (const { key, child } of children) {
+    const childPath = path ? `${path}.${key}` : key;
+    if (typeof child === "string") {
+      const keep = Math.max(40, child.length - excess);
+      if (keep >= child.length) continue;
+      (container as Record<string, unknown>)[key] =
+        `${child.slice(0, keep)}…[shortened ${child.length - keep} characters]`;
+      return childPath;
+    }
+    if (child === null || typeof child !== "object") continue;
+    const inner = shortenLargest(child as Container, excess, childPath, frozen, valid);
+    if (inner !== undefined) return inner;
+    // No single member is large: cut whole members, unless that breaks the result's schema.
+    const before = structuredClone(child);
+    if (cutMembers(child as Container, excess) && valid()) return childPath;
+    restore(child as Container, before as Container);
+    frozen.add(child);
   }
   return undefined;
 }
 
-function cutMembers(container: Record<string, unknown> | unknown[], excess: number): boolean {
+function cutMembers(container: Container, excess: number): boolean {
+  let left = excess;
   if (Array.isArray(container)) {
     const before = container.length;
-    while (container.length > 1 && excess > 0) excess -= size(container.pop()) + 1;
+    while (container.length > 1 && left > 0) left -= size(container.pop()) + 1;
     return container.length < before;
   }
   const keys = Object.keys(container);
   let removed = 0;
-  while (keys.length > 1 && excess > 0) {
+  while (keys.length > 1 && left > 0) {
     const key = keys.pop() as string;
-    excess -= size(container[key]) + key.length + 4;
+    left -= size(container[key]) + key.length + 4;
     delete container[key];
     removed++;
   }
   if (removed > 0) container["…[shortened]"] = `${removed} more keys`;
   return removed > 0;
+}
+
+function restore(container: Container, from: Container): void {
+  if (Array.isArray(container) && Array.isArray(from)) {
+    container.splice(0, container.length, ...from);
+    return;
+  }
+  const target = container as Record<string, unknown>;
+  for (const key of Object.keys(target)) delete target[key];
+  Object.assign(target, from);
 }

@@ -2,7 +2,7 @@
 // boundary that turns any failure into an isError result the model can act on.
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { type CallToolResult, ListToolsRequestSchema, type Tool } from "@modelcontextprotocol/sdk/types.js";
-import { fitToBudget } from "./budget.js";
+import { fitToBudget, size } from "./budget.js";
 import type { Config } from "./config.js";
 import { describeError } from "./describe-error.js";
 import { serverInstructions } from "./instructions.js";
@@ -81,12 +81,13 @@ async function runTool(
       signal,
       maxResultChars: config.maxResultChars,
     });
-    const { value } = fitToBudget(result as Record<string, unknown>, config.maxResultChars);
-    // A trimmed result must still match the output schema the host validates it against.
-    if (!tool.output.safeParse(value).success) {
+    const valid = (candidate: Record<string, unknown>) => tool.output.safeParse(candidate).success;
+    const value = fitToBudget(result as Record<string, unknown>, config.maxResultChars, valid);
+    // What the host receives must fit the budget and still match the tool's output schema.
+    if (size(value) > config.maxResultChars || !valid(value)) {
       throw new KnockResponseError(
         `The result of ${tool.name} is larger than ${config.maxResultChars} characters and could not be shortened safely. ` +
-          "Ask for less at a time (filters, a smaller limit, fewer include values).",
+          "Ask for less at a time (filters, a smaller limit, fewer include values), or raise --max-result-chars.",
       );
     }
     const shown = redactDeep(value, secrets);
