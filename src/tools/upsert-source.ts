@@ -18,6 +18,9 @@ const Mapping = z.strictObject({
     ),
   active: z.boolean().optional().describe("false skips the mapping. Default true."),
   is_deleted: z.boolean().optional().describe("true removes the mapping."),
+  // Accepted so that mappings read with get_source can be edited and sent back as they are.
+  created_at: z.string().optional().describe("Read-only; ignored."),
+  updated_at: z.string().optional().describe("Read-only; ignored."),
 });
 
 const Settings = z.looseObject({
@@ -77,6 +80,41 @@ export default defineTool({
     ),
   output: Source,
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: true },
-  handler: ({ key, environment, ...source }, { client, defaultEnvironment, signal }) =>
-    client.upsertSource(key, environment ?? defaultEnvironment, source, signal),
+  handler: (
+    { key, environment, environment_settings, ...source },
+    { client, defaultEnvironment, signal },
+  ) => {
+    // Settings for exactly one environment say which environment is meant when none is passed.
+    const named = Object.keys(environment_settings ?? {});
+    const env = environment ?? (named.length === 1 ? named[0] : undefined) ?? defaultEnvironment;
+    return client.upsertSource(
+      key,
+      env,
+      { ...source, environment_settings: withoutReadOnly(environment_settings) },
+      signal,
+    );
+  },
 });
+
+type EnvironmentSettingsInput = Record<
+  string,
+  { settings?: unknown; mappings?: Array<Record<string, unknown>> }
+>;
+
+/** The mappings' timestamps are Knock's to set; they are dropped rather than sent back. */
+function withoutReadOnly(
+  settings: EnvironmentSettingsInput | undefined,
+): EnvironmentSettingsInput | undefined {
+  if (!settings) return undefined;
+  return Object.fromEntries(
+    Object.entries(settings).map(([env, value]) => [
+      env,
+      value.mappings
+        ? {
+            ...value,
+            mappings: value.mappings.map(({ created_at: _c, updated_at: _u, ...mapping }) => mapping),
+          }
+        : value,
+    ]),
+  );
+}

@@ -227,9 +227,16 @@ async function checkOne(tool: string, generated: Record<string, unknown>) {
       expect(decodeURIComponent(segments[2] ?? "")).toBe(args.key);
     }
     if (ENV_TOOLS.includes(tool)) {
-      expect(new URLSearchParams(query).get("environment")).toBe(args.environment ?? "development");
+      expect(new URLSearchParams(query).get("environment")).toBe(expectedEnvironment(tool, args));
     }
   }
+}
+
+/** The configured default, except that upsert_source takes the one environment its settings name. */
+function expectedEnvironment(tool: string, args: Record<string, any>): string {
+  if (args.environment) return args.environment;
+  const named = tool === "upsert_source" ? Object.keys(args.environment_settings ?? {}) : [];
+  return named.length === 1 ? (named[0] as string) : "development";
 }
 
 describe("fuzzing every tool", () => {
