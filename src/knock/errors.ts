@@ -62,7 +62,7 @@ function describeApiError(
   if (status === 403) {
     return `The service token may not do this (${said}). Use a token whose role can manage sources in this Knock account.${ref}`;
   }
-  if (status === 404) return `${describeMissing(context.target, said)}${ref}`;
+  if (status === 404) return `${describeMissing(context.target, said, knockMessage)}${ref}`;
   if (status === 422 || status === 400) {
     const fields = fieldErrors.map((e) => `\n- ${e.field}: ${e.message}`).join("");
     return `Knock refused the request (${said}).${fields}${fields ? "\nFix these fields and call again." : " Check the arguments and call again."}${ref}`;
@@ -77,7 +77,14 @@ function describeApiError(
   return `Knock answered ${said}${retried}.${ref}`;
 }
 
-function describeMissing(target: Target, said: string): string {
+function describeMissing(target: Target, said: string, knockMessage: string | undefined): string {
+  // Knock answers 404 for an unknown environment too; its message says which was missing.
+  if ("environment" in target && target.environment && /environment/i.test(knockMessage ?? "")) {
+    return (
+      `Knock has no environment "${target.environment}" (${said}). Pass the slug of an existing environment, ` +
+      "such as development or production, as `environment`."
+    );
+  }
   switch (target.resource) {
     case "source":
       return (
@@ -91,12 +98,22 @@ function describeMissing(target: Target, said: string): string {
   }
 }
 
+/**
+ * A POST that failed midway may still have been carried out (a rehearsal writes a log), so calling again
+ * is not the first thing to advise.
+ */
+function retryAdvice(method: string, otherwise: string): string {
+  return method === "POST"
+    ? "It may have been recorded anyway: check list_source_logs before rehearsing again."
+    : otherwise;
+}
+
 export class KnockTimeoutError extends KnockError {
   override readonly name = "KnockTimeoutError";
-  constructor(timeoutMs: number, attempts: number) {
+  constructor(timeoutMs: number, context: RequestContext) {
     super(
-      `Knock did not answer within ${timeoutMs} ms${attempts > 1 ? ` (${attempts} attempts)` : ""}. ` +
-        "Try again; if your network is slow, raise --timeout-ms / KNOCK_TIMEOUT_MS.",
+      `Knock did not answer within ${timeoutMs} ms${context.attempts > 1 ? ` (${context.attempts} attempts)` : ""}. ` +
+        `${retryAdvice(context.method, "Try again.")} If your network is slow, raise --timeout-ms / KNOCK_TIMEOUT_MS.`,
     );
   }
 }
@@ -105,12 +122,11 @@ export class KnockNetworkError extends KnockError {
   override readonly name = "KnockNetworkError";
   constructor(
     readonly code: string,
-    baseUrl: string,
-    attempts: number,
+    context: RequestContext,
   ) {
     super(
-      `Could not reach Knock at ${baseUrl} (${code}${attempts > 1 ? `, ${attempts} attempts` : ""}). ` +
-        "Check --base-url / KNOCK_MGMT_BASE_URL and the network connection, then call again.",
+      `Could not reach Knock at ${context.baseUrl} (${code}${context.attempts > 1 ? `, ${context.attempts} attempts` : ""}). ` +
+        `Check --base-url / KNOCK_MGMT_BASE_URL and the network connection. ${retryAdvice(context.method, "Then call again.")}`,
     );
   }
 }

@@ -66,17 +66,13 @@ type Undici = typeof import("undici");
 
 export class KnockHttp {
   readonly #options: Required<Omit<HttpOptions, "dispatcher">> & { dispatcher?: Dispatcher };
-  readonly #origin: string;
+  readonly #baseUrl: string;
   #undici: Promise<Undici> | undefined;
   #ownDispatcher: Dispatcher | undefined;
 
   constructor(options: HttpOptions) {
     this.#options = { ...DEFAULTS, ...options };
-    this.#origin = options.baseUrl.replace(/\/+$/, "");
-  }
-
-  get baseUrl(): string {
-    return this.#origin;
+    this.#baseUrl = options.baseUrl.replace(/\/+$/, "");
   }
 
   /** Sends one logical request (with retries) and returns the parsed JSON body. */
@@ -84,7 +80,7 @@ export class KnockHttp {
     const { maxRetries } = this.#options;
     const retryable = RETRYABLE_METHODS.has(spec.method);
     // Built once, before any attempt: a value that cannot be encoded is bad input, not a failure to retry.
-    const url = `${this.#origin}${spec.path}${queryString(spec.query)}`;
+    const url = `${this.#baseUrl}${spec.path}${queryString(spec.query)}`;
     for (let attempt = 1; ; attempt++) {
       const outcome = await this.#attempt(spec, url, attempt);
       if (outcome.kind === "ok") return outcome.value;
@@ -115,7 +111,7 @@ export class KnockHttp {
     const dispatcher = this.#options.dispatcher ?? this.#agent(Agent);
     const context: RequestContext = {
       method: spec.method,
-      baseUrl: this.#origin,
+      baseUrl: this.#baseUrl,
       target: spec.target,
       attempts: attempt,
     };
@@ -149,13 +145,13 @@ export class KnockHttp {
       if (deadline.signal.aborted || isTimeoutCode(error)) {
         return {
           kind: "fail",
-          error: new KnockTimeoutError(this.#options.timeoutMs, attempt),
+          error: new KnockTimeoutError(this.#options.timeoutMs, context),
           retryable: true,
         };
       }
       if (error instanceof KnockResponseError) return { kind: "fail", error, retryable: false };
       const code = errorCode(error);
-      return { kind: "fail", error: new KnockNetworkError(code, this.#origin, attempt), retryable: true };
+      return { kind: "fail", error: new KnockNetworkError(code, context), retryable: true };
     } finally {
       clearTimeout(timer);
     }

@@ -1,7 +1,7 @@
 // One row per status and body: the message the model reads, and what it tells the model to do.
 import { describe, expect, it } from "vitest";
-import fixtures from "../../../shared/reference/knock-cli-test-error-fixtures.json" with { type: "json" };
 import { KnockApiError } from "../../src/knock/errors.js";
+import fixtures from "../fixtures/knock-cli-test-error-fixtures.json" with { type: "json" };
 import { mockKnock } from "../helpers/mock-knock.js";
 
 const rows: Array<{
@@ -95,6 +95,23 @@ describe("error statuses and bodies → messages", () => {
       await knock.agent.close();
     });
   }
+
+  it("404 for an unknown environment names the environment, not the source", async () => {
+    const knock = mockKnock();
+    knock.always({
+      status: 404,
+      body: {
+        code: "resource_missing",
+        message: 'Environment "qa" does not exist',
+        status: 404,
+        type: "api_error",
+      },
+    });
+    const error = await knock.client.getSource("stripe", "qa").catch((e: unknown) => e);
+    expect((error as Error).message).toMatch(/^Knock has no environment "qa" .*such as development/);
+    expect((error as Error).message).not.toMatch(/no source/);
+    await knock.agent.close();
+  });
 
   it("404 on a provider points at list_source_providers", async () => {
     const knock = mockKnock();

@@ -1,8 +1,8 @@
 // Retries, Retry-After, per-attempt timeouts, cancellation and broken bodies, against a real HTTP server.
 import { afterEach, describe, expect, it } from "vitest";
-import examples from "../../../shared/reference/knock-mapi-sources-examples.json" with { type: "json" };
 import { KnockClient } from "../../src/knock/client.js";
 import { KnockHttp } from "../../src/knock/http.js";
+import examples from "../fixtures/knock-mapi-sources-examples.json" with { type: "json" };
 import { type Handler, json, startFakeApi } from "../helpers/fake-api.js";
 
 const cleanups: Array<() => Promise<unknown>> = [];
@@ -98,6 +98,16 @@ describe("timeouts and cancellation", () => {
     );
     expect(Date.now() - started).toBeLessThan(2_000);
     expect(api.requests).toHaveLength(2);
+  });
+
+  it("a rehearse POST that times out is not retried, and the advice is to look before rehearsing again", async () => {
+    const { api, client } = await setup(() => {}, { timeoutMs: 200, maxRetries: 2 });
+    const error = await client.rehearseSource("s", "development", { body: {} }).catch((e: unknown) => e);
+    expect((error as Error).message).toMatch(
+      /within 200 ms\. It may have been recorded anyway: check list_source_logs/,
+    );
+    expect((error as Error).message).not.toMatch(/Try again/);
+    expect(api.requests).toHaveLength(1);
   });
 
   it("a body that trickles past the deadline times out too", async () => {
