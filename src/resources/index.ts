@@ -18,7 +18,7 @@ import { Catalog } from "./catalog.js";
 import { completers, type Variable } from "./complete.js";
 import { ResourceError, toResourceError } from "./errors.js";
 import { listResources, pageOf } from "./list.js";
-import { readResource } from "./read.js";
+import { MIME, RECENT_LOGS, readResource } from "./read.js";
 import { LogSubscriptions } from "./subscriptions.js";
 import { parseResourceUri, TEMPLATES } from "./uris.js";
 
@@ -27,8 +27,6 @@ export interface ResourceContext {
   client: KnockClient | undefined;
   secrets: readonly string[];
 }
-
-const MIME = "application/json";
 
 const TEMPLATE_INFO: ReadonlyArray<{
   name: string;
@@ -57,8 +55,7 @@ const TEMPLATE_INFO: ReadonlyArray<{
     uriTemplate: TEMPLATES.logs,
     variables: ["environment", "source"],
     title: "Event logs of a source",
-    description:
-      'The 50 most recent event logs of a source in one environment, with their actions and page_info. Same as list_source_logs with include ["actions"]. Subscribe to be told when a new log arrives.',
+    description: `The ${RECENT_LOGS} most recent event logs of a source in one environment, with their actions and page_info. Same as list_source_logs with include ["actions"]. Subscribe to be told when a new log arrives.`,
   },
   {
     name: "source-log",

@@ -4,10 +4,10 @@
 import { ErrorCode, type Resource } from "@modelcontextprotocol/sdk/types.js";
 import type { CatalogSnapshot } from "./catalog.js";
 import { ResourceError } from "./errors.js";
+import { MIME, RECENT_LOGS } from "./read.js";
 import { uriOf } from "./uris.js";
 
 export const PAGE_SIZE = 100;
-const MIME = "application/json";
 
 interface Listed {
   order: string;
@@ -49,7 +49,7 @@ export function listResources(snapshot: CatalogSnapshot): Listed[] {
             uri: uriOf({ kind: "logs", source: s.key, environment }),
             name: `${at} — event logs`,
             title: `${s.name} (${environment}) — event logs`,
-            description: `The 50 most recent event logs of source ${s.key} in ${environment}, with their actions. Same as list_source_logs with include ["actions"]. Subscribe to hear of new ones.`,
+            description: `The ${RECENT_LOGS} most recent event logs of source ${s.key} in ${environment}, with their actions. Same as list_source_logs with include ["actions"]. Subscribe to hear of new ones.`,
             mimeType: MIME,
           },
         },

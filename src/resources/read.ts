@@ -1,19 +1,15 @@
 // resources/read: each URI form is one typed client call, the same call its equivalent tool makes.
 import { fitToBudget } from "../budget.js";
-import type { KnockClient, ProviderInclude } from "../knock/client.js";
+import type { KnockClient } from "../knock/client.js";
+import { PROVIDER_INCLUDES } from "../knock/schemas.js";
 import { listLogsWithinBudget } from "../logs-within-budget.js";
 import { RESOURCE_NOT_FOUND, ResourceError } from "./errors.js";
 import { type ResourceRef, uriOf } from "./uris.js";
 
-const PROVIDER_INCLUDES: readonly ProviderInclude[] = [
-  "branding",
-  "default_action_mappings",
-  "example_payloads",
-  "preprocessing_script",
-  "static_fields",
-];
-
 export const RECENT_LOGS = 50;
+
+/** Every resource is JSON. */
+export const MIME = "application/json";
 
 /** The resource's JSON, within the same result budget as the tools (--max-result-chars). */
 export async function readResource(
@@ -22,7 +18,7 @@ export async function readResource(
   maxChars: number,
   signal?: AbortSignal,
 ): Promise<Record<string, unknown>> {
-  return fitToBudget(await fetchResource(client, ref, maxChars, signal), maxChars).value;
+  return fitToBudget(await fetchResource(client, ref, maxChars, signal), maxChars);
 }
 
 async function fetchResource(

@@ -23,6 +23,9 @@ interface Subscription {
 
 export class LogSubscriptions {
   readonly #subs = new Map<string, Subscription>();
+  // A token per URI whose subscribe is still fetching its newest log. unsubscribe and close() remove it,
+  // and a later subscribe replaces it, so a subscribe that finds its token gone on return adds nothing.
+  readonly #pending = new Map<string, symbol>();
   #timer: NodeJS.Timeout | undefined;
   #polling = false;
   // Bumped by close(): work started before it finishes without effect.
@@ -38,20 +41,28 @@ export class LogSubscriptions {
   /** Resolves once the newest log at subscribe time is known; a later, newer one triggers the update. */
   async subscribe(uri: string, ref: LogsRef): Promise<void> {
     if (this.#subs.has(uri)) return;
-    const generation = this.#generation;
-    const newestId = await this.#newestId(ref);
-    if (generation !== this.#generation || this.#subs.has(uri)) return;
-    this.#subs.set(uri, { ref, newestId });
-    this.#schedule();
+    const token = Symbol(uri);
+    this.#pending.set(uri, token);
+    try {
+      const newestId = await this.#newestId(ref);
+      // Unsubscribed, closed or subscribed again while the request was out: this call adds nothing.
+      if (this.#pending.get(uri) !== token || this.#subs.has(uri)) return;
+      this.#subs.set(uri, { ref, newestId });
+      this.#schedule();
+    } finally {
+      if (this.#pending.get(uri) === token) this.#pending.delete(uri);
+    }
   }
 
   unsubscribe(uri: string): void {
+    this.#pending.delete(uri);
     this.#subs.delete(uri);
     if (this.#subs.size === 0) this.#stopTimer();
   }
 
   close(): void {
     this.#generation += 1;
+    this.#pending.clear();
     this.#subs.clear();
     this.#stopTimer();
     this.#abort.abort();

@@ -16,13 +16,13 @@ export interface KnockErrorBody {
 }
 
 /** Thrown by handlers; the HTTP layer turns it into a response. */
-export class KnockApiError extends Error {
+export class SandboxHttpError extends Error {
   readonly body: KnockErrorBody;
   readonly headers: Record<string, string>;
 
   constructor(body: KnockErrorBody, headers: Record<string, string> = {}) {
     super(body.message);
-    this.name = "KnockApiError";
+    this.name = "SandboxHttpError";
     this.body = body;
     this.headers = headers;
   }
@@ -38,13 +38,13 @@ export function knockError(
   type: string,
   message: string,
   errors?: FieldError[],
-): KnockApiError {
-  return new KnockApiError(
+): SandboxHttpError {
+  return new SandboxHttpError(
     errors ? { code, message, status, type, errors } : { code, message, status, type },
   );
 }
 
-export function unauthorized(): KnockApiError {
+export function unauthorized(): SandboxHttpError {
   return knockError(
     401,
     "unauthorized",
@@ -53,11 +53,11 @@ export function unauthorized(): KnockApiError {
   );
 }
 
-export function resourceMissing(message: string): KnockApiError {
+export function resourceMissing(message: string): SandboxHttpError {
   return knockError(404, "resource_missing", "api_error", message);
 }
 
-export function invalidParams(errors: FieldError[]): KnockApiError {
+export function invalidParams(errors: FieldError[]): SandboxHttpError {
   return knockError(
     422,
     "invalid_params",

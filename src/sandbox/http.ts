@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { KnockApiError, knockError, resourceMissing, unauthorized } from "./errors.js";
+import { knockError, resourceMissing, SandboxHttpError, unauthorized } from "./errors.js";
 import { requestId } from "./ids.js";
 import type { SandboxConfig } from "./routes/context.js";
 import { matchRoute } from "./routes/table.js";
@@ -113,16 +113,32 @@ async function dispatch(
   return { status: 200, body: result };
 }
 
+/**
+ * An unexpected error as one line of text for stderr: its stack (or message), never its own properties (a Node
+ * parser error, for one, carries the raw request with its Authorization header), with any bearer token masked.
+ */
+function describeUnexpected(error: unknown): string {
+  let text: string;
+  try {
+    text = error instanceof Error ? (error.stack ?? `${error.name}: ${error.message}`) : String(error);
+  } catch {
+    text = "(an error that could not be described)";
+  }
+  return text.replace(/(Bearer\s+)\S+/gi, "$1[redacted]");
+}
+
 export function createRequestListener(store: SandboxStore, config: SandboxConfig) {
   return (req: IncomingMessage, res: ServerResponse): void => {
     dispatch(req, store, config).then(
       ({ status, body, headers }) => send(res, status, body, headers),
       (error: unknown) => {
-        if (error instanceof KnockApiError) {
+        if (error instanceof SandboxHttpError) {
           send(res, error.status, error.body, error.headers);
           return;
         }
-        console.error("knock sandbox: unexpected error", error);
+        // stderr, because stdout is the MCP protocol channel when the sandbox runs inside the server. Only the
+        // error's stack text is written, never the error object, the request or its headers.
+        console.error(`knock sandbox: unexpected error: ${describeUnexpected(error)}`);
         send(
           res,
           500,

@@ -148,8 +148,9 @@ export class StateWriter {
   }
 }
 
+/** A temp file beside the state file (so the rename is atomic); random enough that no two writers collide. */
 export function tempPathFor(path: string): string {
-  return join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(6).toString("hex")}.tmp`);
+  return join(dirname(path), `.${basename(path)}.${randomBytes(12).toString("hex")}.tmp`);
 }
 
 async function writeAtomically(path: string, text: string): Promise<void> {

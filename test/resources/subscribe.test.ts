@@ -48,6 +48,20 @@ describe("resources/subscribe", () => {
     expect(logPolls(h)).toBe(polls);
   });
 
+  it("honours an unsubscribe that arrives while the subscribe is still fetching the newest log", async () => {
+    const started = await subscribedHarness();
+    h = started.h;
+    // Both requests are sent before either is answered: the unsubscribe lands while the subscribe awaits.
+    const subscribed = h.session.mcp.subscribeResource({ uri: LOGS });
+    const unsubscribed = h.session.mcp.unsubscribeResource({ uri: LOGS });
+    await Promise.all([subscribed, unsubscribed]);
+    const polls = logPolls(h);
+    await h.client.rehearseSource("stripe", "development", { type: "invoice.paid", data: { object: {} } });
+    await sleep(INTERVAL * 5);
+    expect(started.updates).toEqual([]);
+    expect(logPolls(h)).toBe(polls);
+  });
+
   it("does not poll while nobody is subscribed", async () => {
     h = await startHarness({ pollIntervalMs: INTERVAL });
     await h.session.mcp.readResource({ uri: LOGS });

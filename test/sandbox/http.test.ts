@@ -1,4 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { PassThrough } from "node:stream";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { createRequestListener } from "../../src/sandbox/http.js";
 import { type Client, expectKnockError, withSandbox } from "./helpers.js";
 
 let client: Client;
@@ -61,5 +64,50 @@ describe("sandbox HTTP layer", () => {
     expect(put.json.source.key).toBe("my source");
     const got = await client.get(`/v1/sources/${encodeURIComponent("my source")}?environment=development`);
     expect(got.json.name).toBe("Spaced");
+  });
+
+  it("answers 500 to an unexpected error and logs it to stderr without any bearer token", async () => {
+    const leak = "knock_st_must_not_be_logged";
+    const stderr = vi.spyOn(console, "error").mockImplementation(() => undefined);
+    try {
+      const req = Object.assign(new PassThrough(), {
+        headers: { authorization: `Bearer ${leak}` },
+        method: "GET",
+        url: "/v1/sources",
+      });
+      let status = 0;
+      let sent = "";
+      const done = new Promise<void>((resolve) => {
+        const res = {
+          writeHead: (code: number) => {
+            status = code;
+          },
+          end: (text: string) => {
+            sent = text;
+            resolve();
+          },
+        };
+        // Neither the store nor the config is reached: reading the body fails first.
+        createRequestListener({} as never, {} as never)(
+          req as unknown as IncomingMessage,
+          res as unknown as ServerResponse,
+        );
+      });
+      const failure = Object.assign(new Error(`socket broke after Authorization: Bearer ${leak}`), {
+        rawPacket: Buffer.from(`GET /v1/sources HTTP/1.1\r\nAuthorization: Bearer ${leak}\r\n`),
+      });
+      req.emit("error", failure);
+      await done;
+      expect(status).toBe(500);
+      expect(JSON.parse(sent)).toMatchObject({ code: "internal_error" });
+      expect(stderr).toHaveBeenCalledTimes(1);
+      const logged = stderr.mock.calls[0]?.map((arg) => (typeof arg === "string" ? arg : String(arg))) ?? [];
+      expect(logged.join(" ")).not.toContain(leak);
+      // Text only: an object argument would be inspected, own properties (rawPacket) and all.
+      expect(stderr.mock.calls.flat().every((arg) => typeof arg === "string")).toBe(true);
+      expect(logged.join(" ")).toContain("knock sandbox: unexpected error: Error: socket broke");
+    } finally {
+      stderr.mockRestore();
+    }
   });
 });

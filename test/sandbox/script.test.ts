@@ -185,6 +185,22 @@ describe("runPreprocessScript: time limit", () => {
     await expectTimeout("function main() { return { get verified() { for (;;) {} } }; }");
   });
 
+  it("describes a thrown Proxy with a looping getPrototypeOf trap without losing the worker", async () => {
+    // The trap would run if the runner inspected the thrown value's prototype outside the vm timeout, and
+    // only the host's hard kill (after the time limit) would then end it.
+    const trap = "{ getPrototypeOf() { for (;;) {} } }";
+    for (const thrown of [`new Proxy({}, ${trap})`, `Object.create(new Proxy({}, ${trap}))`]) {
+      const started = performance.now();
+      const result = await runPreprocessScript(`throw ${thrown}; function main() { return {}; }`, ctx);
+      expect(performance.now() - started, thrown).toBeLessThan(900);
+      expect(result, thrown).toEqual({ ok: false, error: expect.stringMatching(/^preprocess script threw/) });
+      expect(await runPreprocessScript("return { verified: true };", ctx)).toEqual({
+        ok: true,
+        output: { verified: true },
+      });
+    }
+  });
+
   it("honours a custom timeout", async () => {
     const started = performance.now();
     expect(await runPreprocessScript("function main() { while (true) {} }", ctx, { timeoutMs: 100 })).toEqual(

@@ -36,7 +36,7 @@ function lowerCaseHeaders(headers: unknown): Record<string, string> {
 }
 
 /**
- * Sends one payload through the source's pipeline in `environment` (see /work/shared/reference/README.md):
+ * Sends one payload through the source's pipeline in `environment` (Knock's documented pipeline; the README's sandbox section sums it up):
  * preprocess script → verification → event type → idempotency → mappings, then logs the event as a rehearsal.
  * Every outcome, including a rejection, writes a log so it shows in logs, events and status.
  */

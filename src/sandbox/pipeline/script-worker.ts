@@ -7,7 +7,8 @@
 // off, and `microtaskMode: "afterEvaluate"` so the vm timeout also covers the promise jobs of an async `main`.
 // The context only ever receives strings from here; what comes back is a string built by the prelude's own
 // captured built-ins. Errors thrown by the script's top level are context objects: they are described by prelude
-// code running under the timeout, never by reading their properties here (a getter would run unbounded).
+// code running under the timeout, never by reading their properties or walking their prototype chain through a
+// Proxy here (a getter or a getPrototypeOf trap would run unbounded).
 //
 // Protocol: worker -> host {type: "ready"} once; host -> worker {id, source, ctxJson, timeoutMs};
 // worker -> host {id, ok: true, json} | {id, ok: false, error}.
@@ -54,9 +55,22 @@ function syntaxMessage(error) {
   return "preprocess script has a syntax error" + line + ": " + String(error.message);
 }
 
+// Whether proto is on value's prototype chain, like instanceof but checking isProxy at every link first: a
+// Proxy's getPrototypeOf trap is script code, and here it would run outside the vm timeout. On anything else
+// Object.getPrototypeOf runs no script code.
+function inherits(value, proto) {
+  let current = value;
+  while (current !== null && (typeof current === "object" || typeof current === "function")) {
+    if (isProxy(current)) return false;
+    current = Object.getPrototypeOf(current);
+    if (current === proto) return true;
+  }
+  return false;
+}
+
 // Errors created by this realm (vm timeouts, internal failures) versus values thrown by the script's realm.
 function isOwnError(value) {
-  return value !== null && typeof value === "object" && !isProxy(value) && value instanceof Error;
+  return inherits(value, Error.prototype);
 }
 
 // Node creates the vm timeout error in the context's realm, so instanceof cannot tell it apart from a value the
@@ -101,7 +115,8 @@ function runJob(job) {
     const outcome = vm.runInContext("__knock.result()", context, { timeout: budget(), displayErrors: false });
     return fromOutcome(outcome, job);
   } catch (error) {
-    if (error instanceof Timeout || isTimeoutError(error)) {
+    // Never instanceof here: it would run the getPrototypeOf trap of a Proxy the script threw (see inherits).
+    if (inherits(error, Timeout.prototype) || isTimeoutError(error)) {
       return { ok: false, error: timeoutMessage(job) };
     }
     if (isOwnError(error)) {

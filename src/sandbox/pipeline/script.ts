@@ -15,6 +15,7 @@
 
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
+import { isPlainObject } from "../types.js";
 import { PRELUDE_SOURCE } from "./script-prelude.js";
 import { WORKER_SOURCE } from "./script-worker.js";
 
@@ -61,10 +62,6 @@ let nextId = 1;
 
 function timeoutError(timeoutMs: number): ScriptResult {
   return { ok: false, error: `preprocess script did not finish within ${timeoutMs} ms` };
-}
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
 function finish(job: Job, result: ScriptResult): void {

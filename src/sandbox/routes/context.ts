@@ -17,5 +17,5 @@ export interface RouteContext {
   body: unknown;
 }
 
-/** A handler returns the JSON body of a 200 response or throws a KnockApiError. */
+/** A handler returns the JSON body of a 200 response or throws a SandboxHttpError. */
 export type Handler = (ctx: RouteContext) => unknown | Promise<unknown>;
