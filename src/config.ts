@@ -66,7 +66,7 @@ const SETTINGS = {
     env: "KNOCK_MGMT_BASE_URL",
     schema: z
       .string()
-      .refine((v) => /^https?:\/\/[^/]+/.test(v) && URL.canParse(v), "must be an http(s) URL")
+      .refine(isBaseUrl, "must be an http(s) URL with no user, password, query or fragment")
       .default("https://control.knock.app"),
   },
   environment: {
@@ -94,7 +94,7 @@ const SETTINGS = {
   maxResultChars: {
     flag: "max-result-chars",
     env: "KNOCK_MAX_RESULT_CHARS",
-    schema: integerText(2_000, 1_000_000).default(60_000),
+    schema: integerText(5_000, 1_000_000).default(60_000),
   },
   pollIntervalMs: {
     flag: "poll-interval-ms",
@@ -171,6 +171,26 @@ function parseSandboxServer(argv: readonly string[]): ParseResult {
   if (!vars.success) return { ok: false, message: `sandbox-server --vars ${vars.error.issues[0]?.message}` };
   const state = typeof values.state === "string" && values.state !== "" ? values.state : undefined;
   return { ok: true, command: { kind: "sandbox-server", port: port.data, state, vars: vars.data } };
+}
+
+// Paths are appended to the base URL as text, so a query or fragment would end up in the wrong place, and
+// credentials in it would be shown in network error messages.
+function isBaseUrl(value: string): boolean {
+  if (!/^https?:\/\/[^/]+/.test(value) || !URL.canParse(value)) return false;
+  const url = new URL(value);
+  return (
+    url.username === "" && url.password === "" && url.search === "" && url.hash === "" && !value.includes("?")
+  );
+}
+
+/** Plain http sends the token unencrypted; it is only reasonable to a server on this machine. */
+export function sendsTokenInClear(baseUrl: string): boolean {
+  const { protocol, hostname } = new URL(baseUrl);
+  return (
+    protocol === "http:" &&
+    !["localhost", "127.0.0.1", "[::1]"].includes(hostname) &&
+    !hostname.startsWith("127.")
+  );
 }
 
 function nonEmpty(value: string | undefined): string | undefined {

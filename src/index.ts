@@ -2,10 +2,11 @@
 // The process entry, and the only file that touches `process`: argv and env in, the MCP server over stdio
 // out. Everything it starts is stopped on stdin close and on SIGINT/SIGTERM.
 import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
-import { type Config, HELP, parseCommandLine } from "./config.js";
+import { type Config, HELP, parseCommandLine, sendsTokenInClear } from "./config.js";
 import { KnockClient } from "./knock/client.js";
 import { KnockHttp } from "./knock/http.js";
 import { logWarning } from "./log.js";
+import { redact } from "./redact.js";
 import { createServer } from "./server.js";
 import { USER_AGENT, VERSION } from "./version.js";
 
@@ -21,9 +22,12 @@ let stopping = false;
 async function shutdown(code: number): Promise<never> {
   if (!stopping) {
     stopping = true;
-    // Stop in reverse order of start, and never wait forever on a peer that hangs.
-    const all = Promise.allSettled(cleanups.reverse().map((cleanup) => cleanup()));
-    await Promise.race([all, new Promise((resolve) => setTimeout(resolve, 2_000).unref())]);
+    // One after another, in reverse order of start (the server before the client it uses, the client
+    // before the sandbox it talks to), and never waiting more than two seconds in all on a peer that hangs.
+    const inOrder = (async () => {
+      for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
+    })();
+    await Promise.race([inOrder, new Promise((resolve) => setTimeout(resolve, 2_000).unref())]);
   }
   process.exit(code);
 }
@@ -45,7 +49,12 @@ async function main(): Promise<void> {
   }
   process.on("SIGINT", () => void shutdown(0));
   process.on("SIGTERM", () => void shutdown(0));
-  process.on("unhandledRejection", (reason) => logWarning(`unhandled rejection: ${String(reason)}`));
+  // Never fatal: a host shows nothing of a crashed server. The token is kept out of the log line.
+  const secrets =
+    command.kind === "serve" && command.config.serviceToken ? [command.config.serviceToken] : [];
+  process.on("unhandledRejection", (reason) =>
+    logWarning(redact(`unhandled rejection: ${String(reason)}`, secrets)),
+  );
 
   if (command.kind === "sandbox-server") {
     // Loaded only in this mode: the emulator and node:vm cost start-up time nobody else should pay.
@@ -63,6 +72,10 @@ async function main(): Promise<void> {
     cleanups.push(() => sandbox.close());
     config = { ...config, baseUrl: sandbox.url, serviceToken: SANDBOX_TOKEN };
     logWarning(`running against the local sandbox at ${sandbox.url}; nothing reaches a real Knock account`);
+  } else if (config.serviceToken && sendsTokenInClear(config.baseUrl)) {
+    logWarning(
+      `the base URL ${config.baseUrl} is plain http: the service token travels unencrypted. Use https.`,
+    );
   } else if (!config.serviceToken) {
     logWarning(
       "no service token: set KNOCK_SERVICE_TOKEN (or --service-token), or use --sandbox. Tools will answer with this hint until then.",

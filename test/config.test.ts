@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { parseCommandLine } from "../src/config.js";
+import { parseCommandLine, sendsTokenInClear } from "../src/config.js";
 
 const serve = (argv: string[], env: Record<string, string> = {}) => {
   const result = parseCommandLine(argv, env);
@@ -94,6 +94,16 @@ describe("configuration", () => {
       { KNOCK_MGMT_BASE_URL: "control.knock.app" },
       /KNOCK_MGMT_BASE_URL \(--base-url\) must be an http\(s\) URL/,
     ],
+    [
+      ["--base-url", "https://control.knock.app/?x=1"],
+      {},
+      /--base-url \(KNOCK_MGMT_BASE_URL\) must be an http\(s\) URL with no user, password, query/,
+    ],
+    [
+      ["--base-url", "https://u:p@control.knock.app"],
+      {},
+      /--base-url \(KNOCK_MGMT_BASE_URL\) must be an http\(s\) URL with no user/,
+    ],
     [["--environment", "Prod Env"], {}, /--environment \(KNOCK_ENVIRONMENT\) must be an environment slug/],
     [[], { KNOCK_READ_ONLY: "maybe" }, /KNOCK_READ_ONLY \(--read-only\) must be true or false/],
     [["--unknown"], {}, /Unknown option '--unknown'.*--help/],
@@ -106,6 +116,13 @@ describe("configuration", () => {
     ],
   ])("refuses bad values: %j %j", (argv, env, expected) => {
     expect(failure(argv, env)).toMatch(expected);
+  });
+
+  it("knows which base URLs send the token in clear", () => {
+    expect(sendsTokenInClear("http://knock.internal.example")).toBe(true);
+    expect(sendsTokenInClear("https://control.knock.app")).toBe(false);
+    expect(sendsTokenInClear("http://127.0.0.1:8787")).toBe(false);
+    expect(sendsTokenInClear("http://localhost:8787")).toBe(false);
   });
 
   it("reports every bad value at once", () => {

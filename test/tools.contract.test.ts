@@ -1,8 +1,8 @@
 // Every tool through a real MCP Client over InMemoryTransport, with a fake Knock behind the client.
 // Each result is snapshotted in full: what the model sees, text and structuredContent alike.
 import { afterEach, describe, expect, it } from "vitest";
-import cliFixtures from "../../shared/reference/knock-cli-test-error-fixtures.json" with { type: "json" };
-import examples from "../../shared/reference/knock-mapi-sources-examples.json" with { type: "json" };
+import cliFixtures from "./fixtures/knock-cli-test-error-fixtures.json" with { type: "json" };
+import examples from "./fixtures/knock-mapi-sources-examples.json" with { type: "json" };
 import { connect, testConfig } from "./helpers/mcp.js";
 import { mockKnock, TOKEN } from "./helpers/mock-knock.js";
 
@@ -432,5 +432,54 @@ describe("the error boundary and refusals", () => {
     );
     expect(JSON.stringify(result)).not.toContain(TOKEN);
     expect(JSON.stringify(result)).toContain("[redacted]");
+  });
+});
+
+describe("upsert_source conveniences", () => {
+  it("accepts mappings as get_source returns them, and drops their read-only timestamps", async () => {
+    const mapping = {
+      event_type: "invoice.paid",
+      action_type: "workflows_trigger",
+      action_parameters: { key: "invoice-paid", recipients: "body.customer" },
+      active: true,
+      is_deleted: false,
+      created_at: "2026-01-01T00:00:00Z",
+      updated_at: "2026-01-02T00:00:00Z",
+    };
+    const knock = mockKnock();
+    knock.always({ status: 200, body: { source: examples.Source } });
+    session = await connect(testConfig(), knock.client);
+    const result = await session.mcp.callTool({
+      name: "upsert_source",
+      arguments: { key: "s", name: "S", environment_settings: { staging: { mappings: [mapping] } } },
+    });
+    expect(result.isError).toBeUndefined();
+    const [request] = knock.requests;
+    // The only environment named in environment_settings is the one the request is for.
+    expect(request?.path).toBe("/v1/sources/s?environment=staging");
+    const { created_at: _c, updated_at: _u, ...sent } = mapping;
+    expect(request?.body).toEqual({
+      source: { name: "S", environment_settings: { staging: { mappings: [sent] } } },
+    });
+  });
+
+  it("still refuses a misspelt mapping field instead of dropping it", async () => {
+    const knock = mockKnock();
+    session = await connect(testConfig(), knock.client);
+    const result = await session.mcp.callTool({
+      name: "upsert_source",
+      arguments: {
+        key: "s",
+        name: "S",
+        environment_settings: {
+          development: {
+            mappings: [{ event_type: "e", action_type: "workflows_trigger", action_paramters: {} }],
+          },
+        },
+      },
+    });
+    expect(result.isError).toBe(true);
+    expect(JSON.stringify(result.content)).toMatch(/action_paramters/);
+    expect(knock.requests).toHaveLength(0);
   });
 });
