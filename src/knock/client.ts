@@ -3,6 +3,7 @@
 import type { z } from "zod";
 import { KnockResponseError } from "./errors.js";
 import type { KnockHttp, RequestSpec } from "./http.js";
+import type { ProviderInclude } from "./schemas.js";
 import * as S from "./schemas.js";
 import { apiPath } from "./url.js";
 
@@ -18,13 +19,6 @@ export interface LogsQuery {
   before?: string | undefined;
   limit?: number | undefined;
 }
-
-export type ProviderInclude =
-  | "branding"
-  | "default_action_mappings"
-  | "example_payloads"
-  | "preprocessing_script"
-  | "static_fields";
 
 /** The writable fields of a source (SourceRequest); only those given are sent. */
 export interface SourceRequest {

@@ -19,6 +19,16 @@ export const ACTION_TYPES = [
 
 const json = z.record(z.string(), z.unknown());
 
+/** What `include` can add to a provider template (GET /v1/source_providers/{key}). */
+export const PROVIDER_INCLUDES = [
+  "branding",
+  "default_action_mappings",
+  "example_payloads",
+  "preprocessing_script",
+  "static_fields",
+] as const;
+export type ProviderInclude = (typeof PROVIDER_INCLUDES)[number];
+
 export const PreprocessScript = z.looseObject({ language: z.string(), source: z.string() });
 
 // Nested objects declare the fields a reader relies on and let the rest pass through: every field here
@@ -37,7 +47,7 @@ const sourceFields = {
 
 export const SourceSummary = z.looseObject({
   ...sourceFields,
-  environment_settings: z.record(z.string(), EnvironmentSettings).optional(),
+  environment_settings: z.record(z.string(), EnvironmentSettings).nullable().optional(),
 });
 
 export const Source = z.looseObject({

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { Provider } from "../knock/schemas.js";
+import { PROVIDER_INCLUDES, Provider } from "../knock/schemas.js";
 import { defineTool, READ_ONLY } from "./define-tool.js";
 import { ProviderKey } from "./params.js";
 
@@ -15,15 +15,7 @@ export default defineTool({
   input: z.strictObject({
     key: ProviderKey,
     include: z
-      .array(
-        z.enum([
-          "branding",
-          "default_action_mappings",
-          "example_payloads",
-          "preprocessing_script",
-          "static_fields",
-        ]),
-      )
+      .array(z.enum(PROVIDER_INCLUDES))
       .optional()
       .describe("Parts of the template to add to the answer."),
   }),
