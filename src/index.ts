@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // The process entry, and the only file that touches `process`: argv and env in, the MCP server over stdio
 // out. Everything it starts is stopped on stdin close and on SIGINT/SIGTERM.
+import { setFlagsFromString } from "node:v8";
 import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
 import { type Config, HELP, parseCommandLine, sendsTokenInClear } from "./config.js";
 import { KnockClient } from "./knock/client.js";
@@ -15,6 +16,10 @@ import { USER_AGENT, VERSION } from "./version.js";
  * server shows, so it must be a string that sandbox data never contains.
  */
 const SANDBOX_TOKEN = "knock-sources-mcp-sandbox-token";
+
+// A stdio server lives as long as the host's session and is idle most of the time: V8's memory-saving
+// mode keeps its resident memory flat (measured by `npm run bench`) for a small cost in throughput.
+setFlagsFromString("--optimize-for-size");
 
 const cleanups: Array<() => Promise<unknown>> = [];
 let stopping = false;

@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { toPortableJsonSchema } from "../src/json-schema.js";
 import { TOOLS } from "../src/tools/index.js";
+import { connect, testConfig } from "./helpers/mcp.js";
 
 const toolFiles = readdirSync(new URL("../src/tools/", import.meta.url)).filter(
   (f) => f.endsWith(".ts") && !["index.ts", "define-tool.ts", "params.ts"].includes(f),
@@ -100,5 +101,19 @@ describe("the JSON Schemas hosts receive", () => {
     expect(schema.properties).toEqual({
       a: { description: "A.", anyOf: [{ type: "string" }, { type: "null" }] },
     });
+  });
+});
+
+describe("the context the tool list costs", () => {
+  it("stays within 14 KB of JSON for all nine tools with their output schemas", async () => {
+    const session = await connect(testConfig(), undefined);
+    try {
+      const { tools } = await session.mcp.listTools();
+      const bytes = Buffer.byteLength(JSON.stringify(tools));
+      // Paid in the model's context on every turn; trim descriptions before raising this.
+      expect(bytes, `tools/list is ${bytes} bytes`).toBeLessThanOrEqual(14 * 1024);
+    } finally {
+      await session.close();
+    }
   });
 });

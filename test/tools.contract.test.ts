@@ -145,7 +145,7 @@ describe("each tool, end to end", () => {
       {
         "content": [
           {
-            "text": "{"events_count":42,"last_event_received":"2026-05-11T16:00:00Z","mappings_count":2,"mappings_requiring_commit":[{"resource_key":"invoice-created","action_type":"workflows_trigger","event_type":"invoice.created","active":true,"is_deleted":false,"status":"updated"}]}",
+            "text": "{"events_count":42,"last_event_received":"2026-05-11T16:00:00Z","mappings_count":2,"mappings_requiring_commit":[{"action_type":"workflows_trigger","active":true,"event_type":"invoice.created","is_deleted":false,"resource_key":"invoice-created","status":"updated"}]}",
             "type": "text",
           },
         ],

@@ -64,16 +64,8 @@ export const SourceStatus = z.looseObject({
   events_count: z.number(),
   last_event_received: z.string().nullable(),
   mappings_count: z.number(),
-  mappings_requiring_commit: z.array(
-    z.looseObject({
-      resource_key: z.string(),
-      action_type: z.string(),
-      event_type: z.string(),
-      active: z.boolean(),
-      is_deleted: z.boolean(),
-      status: z.string(),
-    }),
-  ),
+  // Each: resource_key (the workflow), action_type, event_type, active, is_deleted, status (updated|deleted).
+  mappings_requiring_commit: z.array(json),
 });
 
 export const RehearseResult = z.looseObject({

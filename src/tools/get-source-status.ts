@@ -7,8 +7,8 @@ export default defineTool({
   name: "get_source_status",
   title: "Get source status",
   description:
-    "Get a source's health in an environment: events in the last 30 days, the last event's time, mappings, " +
-    "and workflow mappings that need a workflow commit before they apply.\n" +
+    "A source's health in an environment: events in 30 days, the last event's time, mappings, and " +
+    "workflow mappings awaiting a workflow commit.\n" +
     "Use it first when asked whether a source receives events or why a mapping has no effect.\n" +
     'Example: {"key": "stripe"}.',
   input: z.strictObject({ key: SourceKey, environment: Environment }),

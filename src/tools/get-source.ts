@@ -7,10 +7,10 @@ export default defineTool({
   name: "get_source",
   title: "Get a source",
   description:
-    "Get one source with its settings in an environment: endpoint, verification, event type and " +
-    "idempotency paths, preprocess script, and the event → action mappings.\n" +
+    "Get a source's settings in an environment: endpoint, verification, event type and idempotency paths, " +
+    "preprocess script, and event → action mappings.\n" +
     "Use it to see how events are parsed and which event types trigger which workflows.\n" +
-    'Example: {"key": "stripe", "environment": "development"}.',
+    'Example: {"key": "stripe"}.',
   input: z.strictObject({ key: SourceKey, environment: Environment }),
   output: Source,
   annotations: READ_ONLY,

@@ -7,9 +7,9 @@ export default defineTool({
   name: "list_source_events",
   title: "List a source's event types",
   description:
-    "List the distinct event types a source has received, with when each was last seen.\n" +
-    "Use it to find the exact event names to map or to filter list_source_logs by.\n" +
-    'Example: {"key": "segment", "environment": "staging"}.',
+    "List the event types a source received and when each was last seen.\n" +
+    "Use it for exact event names to map, or to filter list_source_logs by.\n" +
+    'Example: {"key": "segment"}.',
   input: z.strictObject({ key: SourceKey, environment: Environment }),
   output: SourceEventsResponse,
   annotations: READ_ONLY,

@@ -8,10 +8,11 @@ export default defineTool({
   name: "list_source_logs",
   title: "List a source's event logs",
   description:
-    "List a source's event logs, newest first: data, preprocess output, verification status and, with " +
-    'include ["actions"], the actions each event ran. Use it to see why an event did or did not trigger a workflow.\n' +
-    'Example: {"key": "stripe", "event": "invoice.paid", "include": ["actions"], "limit": 10}.\n' +
-    "Paging: pass page_info.after back as `after` for older logs.",
+    "List a source's event logs, newest first, with data, preprocess output and verification status; " +
+    'include ["actions"] adds what each event ran.\n' +
+    "Use it to see why an event did or did not trigger a workflow.\n" +
+    'Example: {"key": "stripe", "event": "invoice.paid", "include": ["actions"]}.\n' +
+    "Paging: pass page_info.after back as `after`.",
   input: z.strictObject({
     key: SourceKey,
     environment: Environment,
@@ -20,12 +21,7 @@ export default defineTool({
       .optional()
       .describe("Add the actions each event ran."),
     event: Text(256).optional().describe("Only this event type (from list_source_events)."),
-    id: z
-      .string()
-      .min(1)
-      .max(256)
-      .optional()
-      .describe("Only the log with this id (a log_id from a rehearsal)."),
+    id: Text(256).optional().describe("Only this log id, e.g. a rehearsal's log_id."),
     date: Day.describe("Only logs from this UTC day, YYYY-MM-DD."),
     starting_at: DateTime.describe("Only logs at or after this ISO 8601 time."),
     ending_at: DateTime.describe("Only logs at or before this ISO 8601 time."),

@@ -4,10 +4,10 @@ import { defineTool, READ_ONLY } from "./define-tool.js";
 
 export default defineTool({
   name: "list_source_providers",
-  title: "List source provider templates",
+  title: "List provider templates",
   description:
-    "List the provider templates Knock offers for new sources (Stripe, Segment, Clerk…), with their keys.\n" +
-    "Use it before creating a source, then get_source_provider for a template's settings and mappings.\n" +
+    "List the provider templates for new sources (Stripe, Segment, Clerk…).\n" +
+    "Use it before creating a source; get_source_provider shows one.\n" +
     "Example: {}.",
   input: z.strictObject({}),
   output: ProvidersResponse,

@@ -7,15 +7,15 @@ export default defineTool({
   name: "list_sources",
   title: "List sources",
   description:
-    "List the data sources (Stripe, Segment, custom webhooks…) connected to the Knock project.\n" +
-    "Start here: it gives the source keys every other source tool takes.\n" +
-    'Example: {"include": ["environment_settings"]} to also see each source\'s settings and mappings.',
+    "List the project's data sources (Stripe, Segment, webhooks…). Start here: it gives the source keys " +
+    "the other tools take.\n" +
+    'Example: {"include": ["environment_settings"]} adds each source\'s settings and mappings.',
   input: z.strictObject({
     environment: Environment,
     include: z
       .array(z.enum(["environment_settings"]))
       .optional()
-      .describe("Add environment_settings (settings and mappings per environment) to each source."),
+      .describe("Adds each source's settings and mappings per environment."),
   }),
   output: SourcesResponse,
   annotations: READ_ONLY,

@@ -2,13 +2,19 @@
 import { z } from "zod";
 import { ENVIRONMENT_SLUG } from "../config.js";
 
+// Limits are checked with refinements rather than minLength/maxLength/pattern: the checks and their
+// messages are the same, and the JSON Schema every tools/list carries stays short (a model gains nothing
+// from a regex it is not going to hit).
+export const lengthBetween = (what: string, min: number, max: number) =>
+  z
+    .string()
+    .refine((v) => v.length >= min, `${what} must not be empty`)
+    .refine((v) => v.length <= max, `${what} is at most ${max} characters`);
+
 // Keys travel as one URL path segment. The encoder percent-encodes anything, but a key with a slash, a
 // backslash or a control character cannot name a Knock resource, so it is refused before any request.
 const key = (what: string) =>
-  z
-    .string()
-    .min(1, `${what} must not be empty`)
-    .max(256, `${what} is at most 256 characters`)
+  lengthBetween(what, 1, 256)
     .refine((v) => v !== "." && v !== "..", `${what} cannot be "." or ".."`)
     .refine((v) => !/[/\\\p{Cc}]/u.test(v), `${what} cannot contain "/", "\\" or control characters`)
     .refine(isWellFormed, `${what} must be valid Unicode text (it holds a lone surrogate)`);
@@ -19,18 +25,19 @@ export const ProviderKey = key("provider key").describe("A provider key from lis
 
 export const Environment = z
   .string()
-  .regex(ENVIRONMENT_SLUG, "environment must be a slug such as development or staging")
+  .refine((v) => ENVIRONMENT_SLUG.test(v), "environment must be a slug such as development or staging")
   .optional()
-  .describe("Environment slug, e.g. staging. Default: the server's configured one.");
+  .describe("Environment slug; defaults to the configured one.");
 
 /** Free text that travels in a query string: bounded, and valid Unicode so that it can be encoded. */
 export const Text = (max: number) =>
-  z.string().min(1).max(max).refine(isWellFormed, "must be valid Unicode text (it holds a lone surrogate)");
+  lengthBetween("value", 1, max).refine(
+    isWellFormed,
+    "must be valid Unicode text (it holds a lone surrogate)",
+  );
 
 export const Cursor = (direction: "after" | "before") =>
-  Text(2048)
-    .optional()
-    .describe(`Cursor from a previous page's page_info.${direction}; omit for the first page.`);
+  Text(2048).optional().describe(`page_info.${direction} of the previous page.`);
 
 export const Limit = z.number().int().min(1).max(100).optional().describe("Page size, 1–100.");
 

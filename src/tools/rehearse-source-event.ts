@@ -11,10 +11,10 @@ export default defineTool({
   title: "Rehearse a source event",
   description:
     "Run a test payload through a source's pipeline (script, verification, event type, idempotency, " +
-    "mappings) and see which actions it runs. Writes a rehearsal log. Not in production.\n" +
-    'Use it to check a mapping or script before real events arrive; get_source_provider include ["example_payloads"] has payloads.\n' +
+    "mappings) and see the actions it runs. Writes a rehearsal log; never in production.\n" +
+    "Use it to check a mapping or script; get_source_provider has example payloads.\n" +
     'Example: {"key": "stripe", "payload": {"body": {"type": "invoice.paid"}, "headers": {}}}.\n' +
-    'Then list_source_logs with id = log_id and include ["actions"].',
+    'Then: list_source_logs with id = log_id and include ["actions"].',
   input: z.strictObject({
     key: SourceKey,
     environment: Environment,
@@ -25,8 +25,7 @@ export default defineTool({
         `payload is larger than ${MAX_PAYLOAD_BYTES} bytes of JSON`,
       )
       .describe(
-        'The event as the provider sends it: {"body": {...JSON body}, "headers": {"name": "value"}}. ' +
-          "Mapping paths address it as body.*, headers.* and preprocess.*.",
+        'The event as sent: {"body": {...}, "headers": {"name": "value"}}; mappings read body.*, headers.*, preprocess.*.',
       ),
   }),
   output: RehearseResult,

@@ -2,12 +2,12 @@ import { z } from "zod";
 import { ENVIRONMENT_SLUG } from "../config.js";
 import { ACTION_TYPES, Source } from "../knock/schemas.js";
 import { defineTool } from "./define-tool.js";
-import { Environment, jsonBytes, ProviderKey, SourceKey } from "./params.js";
+import { Environment, jsonBytes, lengthBetween, ProviderKey, SourceKey } from "./params.js";
 
 const MAX_BODY_BYTES = 1_000_000;
 
 const Mapping = z.strictObject({
-  event_type: z.string().min(1).describe("Event type to match, e.g. invoice.paid."),
+  event_type: lengthBetween("event_type", 1, 256).describe("Event type to match, e.g. invoice.paid."),
   action_type: z.enum(ACTION_TYPES),
   action_parameters: z
     .record(z.string(), z.unknown())
@@ -33,46 +33,44 @@ const Settings = z.looseObject({
     .describe("Where a unique event id is, e.g. body.id."),
   timestamp_path: z.string().nullable().optional(),
   preprocess_script: z
-    .strictObject({ language: z.literal("javascript"), source: z.string().max(200_000) })
+    .strictObject({ language: z.literal("javascript"), source: lengthBetween("source", 0, 200_000) })
     .nullable()
     .optional()
-    .describe("A script defining main(ctx) that returns {verified: boolean, ...extra values}."),
+    .describe("Defines main(ctx) returning {verified, ...values for preprocess.*}."),
 });
 
 export default defineTool({
   name: "upsert_source",
   title: "Create or update a source",
   description:
-    "Create a source, or update one, in an environment. Only the fields given are sent; name is required " +
-    "even on update (get_source shows the current one).\n" +
-    "To create from a template, pass preconfigured_provider (a key from list_source_providers); it is " +
-    "ignored on update. Given mappings replace that environment's mappings.\n" +
+    "Create or update a source in an environment; only the fields given are sent, and name is always " +
+    "required.\n" +
+    "To start from a template pass preconfigured_provider (create only). Given mappings replace the " +
+    "environment's mappings.\n" +
     'Example: {"key": "stripe", "name": "Stripe", "preconfigured_provider": "stripe"}.',
   input: z
     .strictObject({
       key: SourceKey,
       environment: Environment,
-      name: z.string().min(1).max(256).describe("Display name."),
-      description: z
-        .string()
-        .max(2000)
+      name: lengthBetween("name", 1, 256).describe("Display name."),
+      description: lengthBetween("description", 0, 2000)
         .nullable()
         .optional()
         .describe("What the source receives; null clears it."),
-      custom_image_url: z
-        .string()
-        .max(2048)
+      custom_image_url: lengthBetween("custom_image_url", 0, 2048)
         .nullable()
         .optional()
         .describe("URL of an image for the source."),
       preconfigured_provider: ProviderKey.optional(),
       environment_settings: z
         .record(
-          z.string().regex(ENVIRONMENT_SLUG),
+          z
+            .string()
+            .refine((v) => ENVIRONMENT_SLUG.test(v), "environment_settings keys must be environment slugs"),
           z.strictObject({ settings: Settings.optional(), mappings: z.array(Mapping).optional() }),
         )
         .optional()
-        .describe("Keyed by environment slug, normally the one you pass as environment."),
+        .describe("Keyed by environment slug, e.g. development."),
     })
     .refine(
       (args) => jsonBytes(args) <= MAX_BODY_BYTES,
