@@ -3,6 +3,8 @@ import { resourceMissing } from "../errors.js";
 import { includeParam } from "../query.js";
 import type { RouteContext } from "./context.js";
 
+// The sandbox keeps its own copy of the spec's enum rather than importing the client's: as the other side of
+// the wire it must stay independent, so that a mistake in either shows up in the tests that run both.
 const PROVIDER_INCLUDES = [
   "branding",
   "default_action_mappings",
