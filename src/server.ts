@@ -83,8 +83,9 @@ async function runTool(
     });
     const valid = (candidate: Record<string, unknown>) => tool.output.safeParse(candidate).success;
     const value = fitToBudget(result as Record<string, unknown>, config.maxResultChars, valid);
-    // What the host receives must fit the budget and still match the tool's output schema.
-    if (size(value) > config.maxResultChars || !valid(value)) {
+    // A trimmed copy must fit and still match the output schema. An untouched result already fits, and the
+    // client parsed it with that same schema, so the hot path pays for neither check again.
+    if (value !== result && (size(value) > config.maxResultChars || !valid(value))) {
       throw new KnockResponseError(
         `The result of ${tool.name} is larger than ${config.maxResultChars} characters and could not be shortened safely. ` +
           "Ask for less at a time (filters, a smaller limit, fewer include values), or raise --max-result-chars.",
