@@ -6,10 +6,10 @@ import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js"
 import { type Config, HELP, parseCommandLine, sendsTokenInClear } from "./config.js";
 import { KnockClient } from "./knock/client.js";
 import { KnockHttp } from "./knock/http.js";
-import { logWarning } from "./log.js";
-import { redact } from "./redact.js";
-import { createServer } from "./server.js";
-import { USER_AGENT, VERSION } from "./version.js";
+import { createServer } from "./mcp/server.js";
+import { logWarning } from "./shared/log.js";
+import { redact } from "./shared/redact.js";
+import { USER_AGENT, VERSION } from "./shared/version.js";
 
 /**
  * The token the embedded sandbox is called with (it accepts any). Tokens are redacted from everything the

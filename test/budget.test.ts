@@ -2,8 +2,8 @@
 // shortened with a marker, and what the host receives still matches the tool's output schema.
 import { afterEach, describe, expect, it } from "vitest";
 import { z } from "zod";
-import { fitToBudget, size } from "../src/budget.js";
 import { SourceLogsResponse } from "../src/knock/schemas.js";
+import { fitToBudget, size } from "../src/mcp/budget.js";
 import { connect, testConfig } from "./helpers/mcp.js";
 import { mockKnock } from "./helpers/mock-knock.js";
 import { sandboxClient } from "./helpers/sandbox.js";

@@ -2,7 +2,7 @@
 import { readdirSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { toPortableJsonSchema } from "../src/json-schema.js";
+import { toPortableJsonSchema } from "../src/mcp/json-schema.js";
 import { TOOLS } from "../src/tools/index.js";
 import { connect, testConfig } from "./helpers/mcp.js";
 

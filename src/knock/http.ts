@@ -7,7 +7,7 @@
 // (3) a Retry-After longer than our cap should end the call at once with the wait reported, not sleep.
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Dispatcher } from "undici";
-import { redact } from "../redact.js";
+import { redact } from "../shared/redact.js";
 import {
   apiErrorFrom,
   KnockAbortedError,

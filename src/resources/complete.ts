@@ -1,9 +1,9 @@
 // completion/complete for the template variables. A completion is a convenience: when Knock cannot be
 // reached it offers nothing (and says why on stderr) rather than failing the request.
 import type { CompleteResourceTemplateCallback } from "@modelcontextprotocol/sdk/server/mcp.js";
-import { describeError } from "../describe-error.js";
 import type { KnockClient } from "../knock/client.js";
-import { logWarning } from "../log.js";
+import { describeError } from "../mcp/describe-error.js";
+import { logWarning } from "../shared/log.js";
 import { allEnvironments, type Catalog } from "./catalog.js";
 
 export const MAX_COMPLETIONS = 100;

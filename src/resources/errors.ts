@@ -1,9 +1,9 @@
 // Resource failures as JSON-RPC errors. A plain Error carrying `code` is what the SDK forwards as-is; an
 // McpError would reach the client with its "MCP error -32602:" prefix twice.
 import { ErrorCode } from "@modelcontextprotocol/sdk/types.js";
-import { describeError } from "../describe-error.js";
 import { KnockApiError, ToolInputError } from "../knock/errors.js";
 import { UnsafeUrlValueError } from "../knock/url.js";
+import { describeError } from "../mcp/describe-error.js";
 
 /** The MCP specification's code for "resource not found". */
 export const RESOURCE_NOT_FOUND = -32002;

@@ -13,7 +13,7 @@ import {
 import type { Config } from "../config.js";
 import type { KnockClient } from "../knock/client.js";
 import { MissingTokenError } from "../knock/errors.js";
-import { redact } from "../redact.js";
+import { redact } from "../shared/redact.js";
 import { Catalog } from "./catalog.js";
 import { completers, type Variable } from "./complete.js";
 import { ResourceError, toResourceError } from "./errors.js";

@@ -1,8 +1,9 @@
 // resources/read: each URI form is one typed client call, the same call its equivalent tool makes.
-import { fitToBudget } from "../budget.js";
+
 import type { KnockClient } from "../knock/client.js";
 import { PROVIDER_INCLUDES } from "../knock/schemas.js";
-import { listLogsWithinBudget } from "../logs-within-budget.js";
+import { fitToBudget } from "../mcp/budget.js";
+import { listLogsWithinBudget } from "../mcp/logs-within-budget.js";
 import { RESOURCE_NOT_FOUND, ResourceError } from "./errors.js";
 import { type ResourceRef, uriOf } from "./uris.js";
 

@@ -1,9 +1,10 @@
 // resources/subscribe for event-log resources. Knock has no push for new logs, so one timer polls the
 // newest log of each subscribed source; it runs only while something is subscribed, never keeps the
 // process alive, and stops for good when the connection closes.
-import { describeError } from "../describe-error.js";
+
 import type { KnockClient } from "../knock/client.js";
-import { logWarning } from "../log.js";
+import { describeError } from "../mcp/describe-error.js";
+import { logWarning } from "../shared/log.js";
 import type { LogsRef } from "./uris.js";
 
 export interface SubscriptionDeps {

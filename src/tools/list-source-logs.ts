@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { SourceLogsResponse } from "../knock/schemas.js";
-import { listLogsWithinBudget } from "../logs-within-budget.js";
+import { listLogsWithinBudget } from "../mcp/logs-within-budget.js";
 import { defineTool, READ_ONLY } from "./define-tool.js";
 import { Cursor, DateTime, Day, Environment, Limit, SourceKey, Text } from "./params.js";
 

@@ -3,7 +3,7 @@ import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { InMemoryTransport } from "@modelcontextprotocol/sdk/inMemory.js";
 import type { Config } from "../../src/config.js";
 import type { KnockClient } from "../../src/knock/client.js";
-import { createServer } from "../../src/server.js";
+import { createServer } from "../../src/mcp/server.js";
 
 export function testConfig(overrides: Partial<Config> = {}): Config {
   return {

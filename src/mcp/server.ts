@@ -2,18 +2,18 @@
 // boundary that turns any failure into an isError result the model can act on.
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { type CallToolResult, ListToolsRequestSchema, type Tool } from "@modelcontextprotocol/sdk/types.js";
+import type { Config } from "../config.js";
+import type { KnockClient } from "../knock/client.js";
+import { KnockResponseError, MissingTokenError } from "../knock/errors.js";
+import { registerResources } from "../resources/index.js";
+import { redactDeep } from "../shared/redact.js";
+import { VERSION } from "../shared/version.js";
+import type { ToolDefinition } from "../tools/define-tool.js";
+import { toolsFor } from "../tools/index.js";
 import { fitToBudget, size } from "./budget.js";
-import type { Config } from "./config.js";
 import { describeError } from "./describe-error.js";
 import { serverInstructions } from "./instructions.js";
 import { toPortableJsonSchema } from "./json-schema.js";
-import type { KnockClient } from "./knock/client.js";
-import { KnockResponseError, MissingTokenError } from "./knock/errors.js";
-import { redactDeep } from "./redact.js";
-import { registerResources } from "./resources/index.js";
-import type { ToolDefinition } from "./tools/define-tool.js";
-import { toolsFor } from "./tools/index.js";
-import { VERSION } from "./version.js";
 
 export interface ServerDeps {
   /** Absent when no service token is configured: every tool then explains how to set one. */

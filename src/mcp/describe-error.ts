@@ -1,8 +1,8 @@
 // The one formatter of failures for the model, shared by the tool boundary and resource reads. Our own
 // errors already say what to do next; anything else is a bug in this server, said plainly and logged.
-import { KnockError } from "./knock/errors.js";
-import { logWarning } from "./log.js";
-import { redact } from "./redact.js";
+import { KnockError } from "../knock/errors.js";
+import { logWarning } from "../shared/log.js";
+import { redact } from "../shared/redact.js";
 
 export function describeError(error: unknown, where: string, secrets: readonly string[]): string {
   if (error instanceof KnockError) return redact(error.message, secrets);

@@ -1,5 +1,5 @@
+import type { KnockClient, LogsQuery } from "../knock/client.js";
 import { fitToBudget } from "./budget.js";
-import type { KnockClient, LogsQuery } from "./knock/client.js";
 
 /** Each retry asks for fewer logs; three are enough for pages that shrink, and bound the calls made. */
 const MAX_REFETCHES = 3;
