@@ -1,7 +1,7 @@
 // Typed calls for the nine sources operations of Knock's Management API. It knows paths, which operations
 // take `environment`, the wrapped bodies and the response shapes; it knows nothing about MCP.
 import type { z } from "zod";
-import { KnockResponseError } from "./errors.js";
+import { KnockError, KnockResponseError, type Subject } from "./errors.js";
 import type { KnockHttp, RequestSpec } from "./http.js";
 import type { ProviderInclude } from "./schemas.js";
 import * as S from "./schemas.js";
@@ -31,6 +31,8 @@ export interface SourceRequest {
 
 type Signal = AbortSignal | undefined;
 
+const COLLECTION: Subject = { resource: "collection" };
+
 export class KnockClient {
   constructor(readonly http: KnockHttp) {}
 
@@ -38,109 +40,140 @@ export class KnockClient {
     q: { environment?: string; include?: readonly "environment_settings"[] },
     signal?: Signal,
   ) {
-    return this.#call(S.SourcesResponse, {
-      method: "GET",
-      path: apiPath`/v1/sources`,
-      query: { environment: q.environment, include: q.include },
-      target: { resource: "collection" },
-      signal,
-    });
+    return this.#call(
+      S.SourcesResponse,
+      {
+        method: "GET",
+        path: apiPath`/v1/sources`,
+        query: { environment: q.environment, include: q.include },
+        signal,
+      },
+      COLLECTION,
+    );
   }
 
   async getSource(key: string, environment: string, signal?: Signal) {
-    return this.#call(S.Source, {
-      method: "GET",
-      path: apiPath`/v1/sources/${key}`,
-      query: { environment },
-      target: { resource: "source", key, environment },
-      signal,
-    });
+    return this.#call(
+      S.Source,
+      {
+        method: "GET",
+        path: apiPath`/v1/sources/${key}`,
+        query: { environment },
+        signal,
+      },
+      { resource: "source", key, environment },
+    );
   }
 
   async upsertSource(key: string, environment: string, source: SourceRequest, signal?: Signal) {
-    const wrapped = await this.#call(S.WrappedSource, {
-      method: "PUT",
-      path: apiPath`/v1/sources/${key}`,
-      query: { environment },
-      body: { source: withoutUndefined(source) },
-      target: { resource: "source", key, environment },
-      signal,
-    });
+    const wrapped = await this.#call(
+      S.WrappedSource,
+      {
+        method: "PUT",
+        path: apiPath`/v1/sources/${key}`,
+        query: { environment },
+        body: { source: withoutUndefined(source) },
+        signal,
+      },
+      { resource: "source", key, environment },
+    );
     return wrapped.source;
   }
 
   async getSourceStatus(key: string, environment: string | undefined, signal?: Signal) {
-    return this.#call(S.SourceStatus, {
-      method: "GET",
-      path: apiPath`/v1/sources/${key}/status`,
-      query: { environment },
-      target: { resource: "source", key, environment },
-      signal,
-    });
+    return this.#call(
+      S.SourceStatus,
+      {
+        method: "GET",
+        path: apiPath`/v1/sources/${key}/status`,
+        query: { environment },
+        signal,
+      },
+      { resource: "source", key, environment },
+    );
   }
 
   async rehearseSource(key: string, environment: string, payload: Record<string, unknown>, signal?: Signal) {
-    return this.#call(S.RehearseResult, {
-      method: "POST",
-      path: apiPath`/v1/sources/${key}/rehearse`,
-      query: { environment },
-      body: { payload },
-      target: { resource: "source", key, environment },
-      signal,
-    });
+    return this.#call(
+      S.RehearseResult,
+      {
+        method: "POST",
+        path: apiPath`/v1/sources/${key}/rehearse`,
+        query: { environment },
+        body: { payload },
+        signal,
+      },
+      { resource: "source", key, environment },
+    );
   }
 
   async listSourceEvents(key: string, environment: string | undefined, signal?: Signal) {
-    return this.#call(S.SourceEventsResponse, {
-      method: "GET",
-      path: apiPath`/v1/sources/${key}/events`,
-      query: { environment },
-      target: { resource: "source", key, environment },
-      signal,
-    });
+    return this.#call(
+      S.SourceEventsResponse,
+      {
+        method: "GET",
+        path: apiPath`/v1/sources/${key}/events`,
+        query: { environment },
+        signal,
+      },
+      { resource: "source", key, environment },
+    );
   }
 
   async listSourceLogs(key: string, q: LogsQuery, signal?: Signal) {
-    return this.#call(S.SourceLogsResponse, {
-      method: "GET",
-      path: apiPath`/v1/sources/${key}/logs`,
-      query: { ...q },
-      target: { resource: "source", key, environment: q.environment },
-      signal,
-    });
+    return this.#call(
+      S.SourceLogsResponse,
+      {
+        method: "GET",
+        path: apiPath`/v1/sources/${key}/logs`,
+        query: { ...q },
+        signal,
+      },
+      { resource: "source", key, environment: q.environment },
+    );
   }
 
   async listSourceProviders(signal?: Signal) {
-    return this.#call(S.ProvidersResponse, {
-      method: "GET",
-      path: apiPath`/v1/source_providers`,
-      target: { resource: "collection" },
-      signal,
-    });
+    return this.#call(
+      S.ProvidersResponse,
+      {
+        method: "GET",
+        path: apiPath`/v1/source_providers`,
+        signal,
+      },
+      COLLECTION,
+    );
   }
 
   async getSourceProvider(key: string, include: readonly ProviderInclude[] | undefined, signal?: Signal) {
-    return this.#call(S.Provider, {
-      method: "GET",
-      path: apiPath`/v1/source_providers/${key}`,
-      query: { include },
-      target: { resource: "provider", key },
-      signal,
-    });
+    return this.#call(
+      S.Provider,
+      {
+        method: "GET",
+        path: apiPath`/v1/source_providers/${key}`,
+        query: { include },
+        signal,
+      },
+      { resource: "provider", key },
+    );
   }
 
-  async #call<T extends z.ZodType>(schema: T, spec: RequestSpec): Promise<z.output<T>> {
-    const body = await this.http.request(spec);
+  /** One request: errors say what it was about (`subject`), and the answer must have its documented shape. */
+  async #call<T extends z.ZodType>(schema: T, spec: RequestSpec, subject: Subject): Promise<z.output<T>> {
+    let body: unknown;
+    try {
+      body = await this.http.request(spec);
+    } catch (error) {
+      if (error instanceof KnockError) error.subject ??= subject;
+      throw error;
+    }
     const parsed = schema.safeParse(body);
     if (!parsed.success) {
       const issues = parsed.error.issues
         .slice(0, 3)
         .map((i) => `${i.path.join(".") || "(body)"}: ${i.message}`)
         .join("; ");
-      throw new KnockResponseError(
-        `Knock's answer to ${spec.method} ${spec.path} did not have the documented shape (${issues}). ` +
-          "Check that --base-url / KNOCK_MGMT_BASE_URL points at Knock's Management API.",
-      );
+      throw new KnockResponseError("unexpected-shape", issues, { request: `${spec.method} ${spec.path}` });
     }
     return parsed.data;
   }

@@ -1,21 +1,24 @@
-// Every failure of a Knock call is one of these classes, and each message is written for the model that
-// reads it: what went wrong, then what to do next (which tool to call, which setting to change).
+// Every failure of a Knock call is one of these classes, and each carries what happened as data: the
+// status, Knock's code, type and message, field errors, request id, Retry-After, how many attempts were
+// made. The client knows nothing of MCP, tools or flags; the MCP boundary (src/mcp/describe-error.ts)
+// turns this data into the advice a model reads.
 
-export type Target =
+/** What a request was about, in Knock's own terms: the key and environment an answer such as 404 concerns. */
+export type Subject =
   | { resource: "source"; key: string; environment?: string | undefined }
   | { resource: "provider"; key: string }
   | { resource: "collection" };
 
-export interface RequestContext {
+/** How the request went: enough to say whether calling again is safe and how often it was tried. */
+export interface Attempted {
   method: string;
-  baseUrl: string;
-  target: Target;
   attempts: number;
 }
 
-/** Base of every error whose message is safe and useful to show the model as it is. */
+/** Base of every failure of a Knock call. `subject` is filled in by the client, which knows what it asked. */
 export class KnockError extends Error {
   override readonly name: string = "KnockError";
+  subject: Subject | undefined;
 }
 
 export interface FieldError {
@@ -23,114 +26,78 @@ export interface FieldError {
   message: string;
 }
 
-const AUTH_HINT =
-  "Set KNOCK_SERVICE_TOKEN (or --service-token) to a service token from the Knock dashboard " +
-  "(Developers → Service tokens) and restart the server.";
+export interface ApiErrorData extends Attempted {
+  status: number;
+  code: string | undefined;
+  type: string | undefined;
+  knockMessage: string | undefined;
+  fieldErrors: readonly FieldError[];
+  requestId: string | undefined;
+  retryAfterMs: number | undefined;
+}
 
+/** Knock answered with an error status (4xx/5xx). */
 export class KnockApiError extends KnockError {
   override readonly name = "KnockApiError";
-  constructor(
-    readonly status: number,
-    readonly code: string | undefined,
-    readonly type: string | undefined,
-    readonly knockMessage: string | undefined,
-    readonly fieldErrors: readonly FieldError[],
-    readonly requestId: string | undefined,
-    readonly retryAfterMs: number | undefined,
-    context: RequestContext,
-  ) {
-    super(describeApiError(status, code, knockMessage, fieldErrors, requestId, retryAfterMs, context));
-  }
-}
+  readonly status: number;
+  readonly code: string | undefined;
+  readonly type: string | undefined;
+  readonly knockMessage: string | undefined;
+  readonly fieldErrors: readonly FieldError[];
+  readonly requestId: string | undefined;
+  readonly retryAfterMs: number | undefined;
+  readonly method: string;
+  readonly attempts: number;
 
-function describeApiError(
-  status: number,
-  code: string | undefined,
-  knockMessage: string | undefined,
-  fieldErrors: readonly FieldError[],
-  requestId: string | undefined,
-  retryAfterMs: number | undefined,
-  context: RequestContext,
-): string {
-  const said = `HTTP ${status}${code ? ` ${code}` : ""}${knockMessage ? `: ${knockMessage}` : ""}`;
-  const ref = requestId ? ` Knock request id: ${requestId}.` : "";
-  const retried = context.attempts > 1 ? ` after ${context.attempts} attempts` : "";
-
-  if (status === 401 || code === "bearer_token_invalid" || (status === 400 && code?.includes("token"))) {
-    return `Knock rejected the service token (${said}). ${AUTH_HINT}${ref}`;
-  }
-  if (status === 403) {
-    return `The service token may not do this (${said}). Use a token whose role can manage sources in this Knock account.${ref}`;
-  }
-  if (status === 404) return `${describeMissing(context.target, said, knockMessage)}${ref}`;
-  if (status === 422 || status === 400) {
-    const fields = fieldErrors.map((e) => `\n- ${e.field}: ${e.message}`).join("");
-    return `Knock refused the request (${said}).${fields}${fields ? "\nFix these fields and call again." : " Check the arguments and call again."}${ref}`;
-  }
-  if (status === 429) {
-    const wait = retryAfterMs === undefined ? "a few seconds" : `${Math.ceil(retryAfterMs / 1000)} s`;
-    return `Knock is rate-limiting requests (${said})${retried}. Wait ${wait} before calling again.${ref}`;
-  }
-  if (status >= 500) {
-    return `Knock had a server error (${said})${retried}. This is usually temporary: wait a moment and call again.${ref}`;
-  }
-  return `Knock answered ${said}${retried}.${ref}`;
-}
-
-function describeMissing(target: Target, said: string, knockMessage: string | undefined): string {
-  // Knock answers 404 for an unknown environment too; its message says which was missing.
-  if ("environment" in target && target.environment && /environment/i.test(knockMessage ?? "")) {
-    return (
-      `Knock has no environment "${target.environment}" (${said}). Pass the slug of an existing environment, ` +
-      "such as development or production, as `environment`."
+  constructor(data: ApiErrorData) {
+    super(
+      `Knock answered HTTP ${data.status}${data.code ? ` ${data.code}` : ""}${data.knockMessage ? `: ${data.knockMessage}` : ""}` +
+        `${data.attempts > 1 ? ` after ${data.attempts} attempts` : ""}`,
     );
-  }
-  switch (target.resource) {
-    case "source":
-      return (
-        `Knock has no source "${target.key}"${target.environment ? ` in environment "${target.environment}"` : ""} (${said}). ` +
-        "Call list_sources to see the valid source keys, or pass another `environment`."
-      );
-    case "provider":
-      return `Knock has no source provider "${target.key}" (${said}). Call list_source_providers to see the valid provider keys.`;
-    case "collection":
-      return `Knock could not find what was asked for (${said}). Check the \`environment\` argument and the base URL.`;
+    this.status = data.status;
+    this.code = data.code;
+    this.type = data.type;
+    this.knockMessage = data.knockMessage;
+    this.fieldErrors = data.fieldErrors;
+    this.requestId = data.requestId;
+    this.retryAfterMs = data.retryAfterMs;
+    this.method = data.method;
+    this.attempts = data.attempts;
   }
 }
 
-/**
- * A POST that failed midway may still have been carried out (a rehearsal writes a log), so calling again
- * is not the first thing to advise.
- */
-function retryAdvice(method: string, otherwise: string): string {
-  return method === "POST"
-    ? "It may have been recorded anyway: check list_source_logs before rehearsing again."
-    : otherwise;
-}
-
+/** No answer within the per-attempt deadline, on the last attempt made. */
 export class KnockTimeoutError extends KnockError {
   override readonly name = "KnockTimeoutError";
-  constructor(timeoutMs: number, context: RequestContext) {
-    super(
-      `Knock did not answer within ${timeoutMs} ms${context.attempts > 1 ? ` (${context.attempts} attempts)` : ""}. ` +
-        `${retryAdvice(context.method, "Try again.")} If your network is slow, raise --timeout-ms / KNOCK_TIMEOUT_MS.`,
-    );
+  readonly method: string;
+  readonly attempts: number;
+  constructor(
+    readonly timeoutMs: number,
+    attempted: Attempted,
+  ) {
+    super(`Knock did not answer within ${timeoutMs} ms (${attempted.attempts} attempts)`);
+    this.method = attempted.method;
+    this.attempts = attempted.attempts;
   }
 }
 
+/** The connection failed (refused, reset, DNS); `code` is the system's or undici's error code. */
 export class KnockNetworkError extends KnockError {
   override readonly name = "KnockNetworkError";
+  readonly method: string;
+  readonly attempts: number;
   constructor(
     readonly code: string,
-    context: RequestContext,
+    readonly baseUrl: string,
+    attempted: Attempted,
   ) {
-    super(
-      `Could not reach Knock at ${context.baseUrl} (${code}${context.attempts > 1 ? `, ${context.attempts} attempts` : ""}). ` +
-        `Check --base-url / KNOCK_MGMT_BASE_URL and the network connection. ${retryAdvice(context.method, "Then call again.")}`,
-    );
+    super(`Could not reach Knock at ${baseUrl} (${code}, ${attempted.attempts} attempts)`);
+    this.method = attempted.method;
+    this.attempts = attempted.attempts;
   }
 }
 
+/** The caller's signal aborted the request. */
 export class KnockAbortedError extends KnockError {
   override readonly name = "KnockAbortedError";
   constructor() {
@@ -138,23 +105,21 @@ export class KnockAbortedError extends KnockError {
   }
 }
 
-/** Knock (or something in between, such as a proxy) answered with a body we cannot use. */
+/**
+ * Knock (or something in between, such as a proxy) answered with a body we cannot use:
+ * - `too-large`: over `limitBytes`, so it was not read;
+ * - `not-json`: not valid JSON (`detail` says what it looked like);
+ * - `unexpected-shape`: valid JSON that is not the documented shape (`detail` lists the first issues).
+ */
 export class KnockResponseError extends KnockError {
   override readonly name = "KnockResponseError";
-}
-
-/** The model asked for something this server refuses to send; nothing went over the wire. */
-export class ToolInputError extends KnockError {
-  override readonly name = "ToolInputError";
-}
-
-export class MissingTokenError extends KnockError {
-  override readonly name = "MissingTokenError";
-  constructor() {
-    super(
-      "No Knock service token is configured, so this server cannot call Knock. " +
-        `${AUTH_HINT} To try the tools without an account, start the server with --sandbox (or KNOCK_SANDBOX=true).`,
-    );
+  constructor(
+    readonly reason: "too-large" | "not-json" | "unexpected-shape",
+    readonly detail: string,
+    /** The body limit, for `too-large`; the request (`GET /v1/sources`), for `unexpected-shape`. */
+    readonly about: { limitBytes?: number; request?: string } = {},
+  ) {
+    super(`Knock's answer could not be used (${reason}): ${detail}`);
   }
 }
 
@@ -168,22 +133,20 @@ export function apiErrorFrom(
   status: number,
   bodyText: string,
   headers: Readonly<Record<string, string | string[] | undefined>>,
-  context: RequestContext,
+  attempted: Attempted,
 ): KnockApiError {
   const body = parseErrorBody(bodyText);
-  const requestId = headerValue(headers, "x-request-id");
-  const retryAfterMs = parseRetryAfter(headerValue(headers, "retry-after"));
   const message = body?.message ?? (bodyText.trim() ? `non-JSON body: ${snippet(bodyText)}` : undefined);
-  return new KnockApiError(
+  return new KnockApiError({
     status,
-    body?.code,
-    body?.type,
-    message,
-    body?.errors ?? [],
-    requestId,
-    retryAfterMs,
-    context,
-  );
+    code: body?.code,
+    type: body?.type,
+    knockMessage: message,
+    fieldErrors: body?.errors ?? [],
+    requestId: headerValue(headers, "x-request-id"),
+    retryAfterMs: parseRetryAfter(headerValue(headers, "retry-after")),
+    ...attempted,
+  });
 }
 
 interface ErrorBody {

@@ -14,9 +14,7 @@ import {
   KnockNetworkError,
   KnockResponseError,
   KnockTimeoutError,
-  type RequestContext,
   snippet,
-  type Target,
 } from "./errors.js";
 import { type ApiPath, type QueryValue, queryString } from "./url.js";
 
@@ -44,8 +42,6 @@ export interface RequestSpec {
   query?: Readonly<Record<string, QueryValue>>;
   body?: unknown;
   signal?: AbortSignal | undefined;
-  /** What the request is about, so that a 404 can name it and say which tool lists valid keys. */
-  target: Target;
 }
 
 const DEFAULTS = {
@@ -109,12 +105,7 @@ export class KnockHttp {
   async #attempt(spec: RequestSpec, url: string, attempt: number): Promise<Outcome> {
     const { request, Agent } = await this.#loadUndici();
     const dispatcher = this.#options.dispatcher ?? this.#agent(Agent);
-    const context: RequestContext = {
-      method: spec.method,
-      baseUrl: this.#baseUrl,
-      target: spec.target,
-      attempts: attempt,
-    };
+    const attempted = { method: spec.method, attempts: attempt };
     if (spec.signal?.aborted) return { kind: "fail", error: new KnockAbortedError(), retryable: false };
 
     const deadline = new AbortController();
@@ -135,7 +126,7 @@ export class KnockHttp {
         this.#options.token,
       ]);
       if (response.statusCode >= 400) {
-        const error = apiErrorFrom(response.statusCode, text, response.headers, context);
+        const error = apiErrorFrom(response.statusCode, text, response.headers, attempted);
         const retryable = isRetryableStatus(response.statusCode);
         return { kind: "fail", error, retryable, retryAfterMs: error.retryAfterMs };
       }
@@ -145,13 +136,13 @@ export class KnockHttp {
       if (deadline.signal.aborted || isTimeoutCode(error)) {
         return {
           kind: "fail",
-          error: new KnockTimeoutError(this.#options.timeoutMs, context),
+          error: new KnockTimeoutError(this.#options.timeoutMs, attempted),
           retryable: true,
         };
       }
       if (error instanceof KnockResponseError) return { kind: "fail", error, retryable: false };
       const code = errorCode(error);
-      return { kind: "fail", error: new KnockNetworkError(code, context), retryable: true };
+      return { kind: "fail", error: new KnockNetworkError(code, this.#baseUrl, attempted), retryable: true };
     } finally {
       clearTimeout(timer);
     }
@@ -197,10 +188,7 @@ async function readText(
     size += chunk.length;
     if (size > limit) {
       body.destroy();
-      throw new KnockResponseError(
-        `Knock's response was larger than ${Math.round(limit / 1024 / 1024)} MB, so it was not read. ` +
-          "Ask for less: a smaller `limit`, a filter such as `event` or `starting_at`, or fewer `include` values.",
-      );
+      throw new KnockResponseError("too-large", `more than ${limit} bytes`, { limitBytes: limit });
     }
     chunks.push(chunk);
   }
@@ -213,9 +201,9 @@ function parseJson(text: string, status: number, contentType: string | string[] 
   } catch {
     const type = Array.isArray(contentType) ? contentType[0] : contentType;
     throw new KnockResponseError(
-      `Knock answered HTTP ${status} with a body that is not valid JSON (${type ?? "no content type"}, ` +
-        `${text.length} characters, starting ${snippet(text)}). A proxy or a wrong --base-url / ` +
-        "KNOCK_MGMT_BASE_URL usually causes this; if the body was cut short, call again.",
+      "not-json",
+      `HTTP ${status} with a body that is not valid JSON (${type ?? "no content type"}, ` +
+        `${text.length} characters, starting ${snippet(text)})`,
     );
   }
 }

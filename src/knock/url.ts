@@ -1,4 +1,4 @@
-import { KnockError } from "./errors.js";
+import { InputError } from "../shared/errors.js";
 
 // The one place where URLs are built. Every path segment and query value passes through here, so a key
 // like "../admin" or "a/b" can never change which endpoint a request reaches.
@@ -7,9 +7,7 @@ import { KnockError } from "./errors.js";
 export type ApiPath = string & { readonly __apiPath: unique symbol };
 
 /** A value that cannot go into a URL as it is; nothing was sent. */
-export class UnsafeUrlValueError extends KnockError {
-  override readonly name = "UnsafeUrlValueError";
-}
+export class UnsafeUrlValueError extends InputError {}
 
 export function encodeSegment(value: string): string {
   // Empty, "." and ".." are refused rather than encoded: percent-encoding does not stop a server or proxy

@@ -4,14 +4,13 @@ import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { type CallToolResult, ListToolsRequestSchema, type Tool } from "@modelcontextprotocol/sdk/types.js";
 import type { Config } from "../config.js";
 import type { KnockClient } from "../knock/client.js";
-import { KnockResponseError, MissingTokenError } from "../knock/errors.js";
 import { registerResources } from "../resources/index.js";
 import { redactDeep } from "../shared/redact.js";
 import { VERSION } from "../shared/version.js";
 import type { ToolDefinition } from "../tools/define-tool.js";
 import { toolsFor } from "../tools/index.js";
 import { fitToBudget, size } from "./budget.js";
-import { describeError } from "./describe-error.js";
+import { describeError, MissingTokenError, ResultTooLargeError } from "./describe-error.js";
 import { serverInstructions } from "./instructions.js";
 import { toPortableJsonSchema } from "./json-schema.js";
 
@@ -86,10 +85,7 @@ async function runTool(
     // A trimmed copy must fit and still match the output schema. An untouched result already fits, and the
     // client parsed it with that same schema, so the hot path pays for neither check again.
     if (value !== result && (size(value) > config.maxResultChars || !valid(value))) {
-      throw new KnockResponseError(
-        `The result of ${tool.name} is larger than ${config.maxResultChars} characters and could not be shortened safely. ` +
-          "Ask for less at a time (filters, a smaller limit, fewer include values), or raise --max-result-chars.",
-      );
+      throw new ResultTooLargeError(tool.name, config.maxResultChars);
     }
     const shown = redactDeep(value, secrets);
     return { content: [{ type: "text", text: JSON.stringify(shown) }], structuredContent: shown };

@@ -1,9 +1,9 @@
 // Resource failures as JSON-RPC errors. A plain Error carrying `code` is what the SDK forwards as-is; an
 // McpError would reach the client with its "MCP error -32602:" prefix twice.
 import { ErrorCode } from "@modelcontextprotocol/sdk/types.js";
-import { KnockApiError, ToolInputError } from "../knock/errors.js";
-import { UnsafeUrlValueError } from "../knock/url.js";
+import { KnockApiError } from "../knock/errors.js";
 import { describeError } from "../mcp/describe-error.js";
+import { InputError } from "../shared/errors.js";
 
 /** The MCP specification's code for "resource not found". */
 export const RESOURCE_NOT_FOUND = -32002;
@@ -29,6 +29,6 @@ function codeOf(error: unknown): number {
     if (error.status === 404) return RESOURCE_NOT_FOUND;
     if (error.status === 400 || error.status === 422) return ErrorCode.InvalidParams;
   }
-  if (error instanceof ToolInputError || error instanceof UnsafeUrlValueError) return ErrorCode.InvalidParams;
+  if (error instanceof InputError) return ErrorCode.InvalidParams;
   return ErrorCode.InternalError;
 }

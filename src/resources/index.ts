@@ -12,7 +12,7 @@ import {
 } from "@modelcontextprotocol/sdk/types.js";
 import type { Config } from "../config.js";
 import type { KnockClient } from "../knock/client.js";
-import { MissingTokenError } from "../knock/errors.js";
+import { MissingTokenError } from "../mcp/describe-error.js";
 import { redact } from "../shared/redact.js";
 import { Catalog } from "./catalog.js";
 import { completers, type Variable } from "./complete.js";

@@ -1,6 +1,6 @@
 import { z } from "zod";
-import { ToolInputError } from "../knock/errors.js";
 import { RehearseResult } from "../knock/schemas.js";
+import { InputError } from "../shared/errors.js";
 import { defineTool } from "./define-tool.js";
 import { Environment, jsonBytes, SourceKey } from "./params.js";
 
@@ -33,7 +33,7 @@ export default defineTool({
   handler: async ({ key, environment, payload }, { client, defaultEnvironment, signal }) => {
     const env = environment ?? defaultEnvironment;
     if (env === "production") {
-      throw new ToolInputError(
+      throw new InputError(
         'Rehearsal cannot run in the production environment, so nothing was sent. Pass another environment, e.g. "development".',
       );
     }

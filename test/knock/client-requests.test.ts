@@ -2,6 +2,7 @@
 // which operations carry `environment`, wrapped bodies and omitted optionals.
 import { afterEach, describe, expect, it } from "vitest";
 import examples from "../fixtures/knock-mapi-sources-examples.json" with { type: "json" };
+import { adviceFor } from "../helpers/advice.js";
 import { mockKnock, TOKEN } from "../helpers/mock-knock.js";
 
 let knock: ReturnType<typeof mockKnock>;
@@ -158,7 +159,7 @@ describe("request shapes", () => {
   it("a 200 whose body lacks documented fields is a clear error", async () => {
     knock = mockKnock();
     knock.always({ status: 200, body: { entries: "nope" } });
-    await expect(knock.client.listSources({})).rejects.toThrow(
+    expect(await adviceFor(knock.client.listSources({}))).toMatch(
       /did not have the documented shape \(entries:/,
     );
   });

@@ -1,7 +1,9 @@
-// One row per status and body: the message the model reads, and what it tells the model to do.
+// One row per status and body: the error data the client keeps, the message the boundary words from it for
+// the model, and what it tells the model to do.
 import { describe, expect, it } from "vitest";
 import { KnockApiError } from "../../src/knock/errors.js";
 import fixtures from "../fixtures/knock-cli-test-error-fixtures.json" with { type: "json" };
+import { adviceFor } from "../helpers/advice.js";
 import { mockKnock } from "../helpers/mock-knock.js";
 
 const rows: Array<{
@@ -89,7 +91,11 @@ describe("error statuses and bodies → messages", () => {
       knock.always({ status: row.status, body: row.body, headers: row.headers ?? {} });
       const error = await knock.client.getSource("billing", "staging").catch((e: unknown) => e);
       expect(error).toBeInstanceOf(KnockApiError);
-      const message = (error as Error).message;
+      expect(error).toMatchObject({
+        status: row.status,
+        subject: { resource: "source", key: "billing", environment: "staging" },
+      });
+      const message = await adviceFor(Promise.reject(error));
       for (const pattern of row.expected) expect(message).toMatch(pattern);
       expect(message.length).toBeLessThan(600);
       await knock.agent.close();
@@ -107,16 +113,16 @@ describe("error statuses and bodies → messages", () => {
         type: "api_error",
       },
     });
-    const error = await knock.client.getSource("stripe", "qa").catch((e: unknown) => e);
-    expect((error as Error).message).toMatch(/^Knock has no environment "qa" .*such as development/);
-    expect((error as Error).message).not.toMatch(/no source/);
+    const message = await adviceFor(knock.client.getSource("stripe", "qa"));
+    expect(message).toMatch(/^Knock has no environment "qa" .*such as development/);
+    expect(message).not.toMatch(/no source/);
     await knock.agent.close();
   });
 
   it("404 on a provider points at list_source_providers", async () => {
     const knock = mockKnock();
     knock.always({ status: 404, body: fixtures["404_resource_missing (test/commands/source/get.test.ts)"] });
-    await expect(knock.client.getSourceProvider("nope", undefined)).rejects.toThrow(
+    expect(await adviceFor(knock.client.getSourceProvider("nope", undefined))).toMatch(
       /no source provider "nope".*list_source_providers/,
     );
     await knock.agent.close();
@@ -125,9 +131,34 @@ describe("error statuses and bodies → messages", () => {
   it("a 200 that is not JSON is an error naming the content, never a crash", async () => {
     const knock = mockKnock();
     knock.always({ status: 200, body: '{"entries": [', headers: { "content-type": "application/json" } });
-    await expect(knock.client.listSources({})).rejects.toThrow(
+    expect(await adviceFor(knock.client.listSources({}))).toMatch(
       /not valid JSON \(application\/json, 13 characters/,
     );
+    await knock.agent.close();
+  });
+});
+
+describe("the client's errors carry data, not advice", () => {
+  it("a 429 keeps status, code, request id and Retry-After, and names no tool or flag", async () => {
+    const knock = mockKnock();
+    knock.always({
+      status: 429,
+      body: { code: "rate_limited", message: "Too many requests", status: 429, type: "api_error" },
+      headers: { "retry-after": "7", "x-request-id": "req_9" },
+    });
+    const error = await knock.client.listSources({}).catch((e: unknown) => e);
+    expect(error).toMatchObject({
+      status: 429,
+      code: "rate_limited",
+      type: "api_error",
+      knockMessage: "Too many requests",
+      requestId: "req_9",
+      retryAfterMs: 7000,
+      method: "GET",
+      attempts: 1,
+      subject: { resource: "collection" },
+    });
+    expect((error as Error).message).not.toMatch(/list_|--|KNOCK_|MCP/);
     await knock.agent.close();
   });
 });
