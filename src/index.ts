@@ -1,12 +1,13 @@
 #!/usr/bin/env node
 // The process entry, and the only file that touches `process`: argv and env in, the MCP server over stdio
-// out. Everything it starts is stopped on stdin close and on SIGINT/SIGTERM.
+// out, in whichever protocol era the host opens with. Everything it starts is stopped when the connection
+// ends (however it ends) and on SIGINT/SIGTERM.
 import { setFlagsFromString } from "node:v8";
-import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
 import { type Config, HELP, parseCommandLine, sendsTokenInClear } from "./config.js";
 import { KnockClient } from "./knock/client.js";
 import { KnockHttp } from "./knock/http.js";
 import { createServer } from "./mcp/server.js";
+import { serveOverStdio } from "./mcp/stdio.js";
 import { logWarning } from "./shared/log.js";
 import { redact } from "./shared/redact.js";
 import { USER_AGENT, VERSION } from "./shared/version.js";
@@ -98,12 +99,21 @@ async function main(): Promise<void> {
     : undefined;
   if (http) cleanups.push(() => http.close());
 
-  const server = createServer(config, { client: http && new KnockClient(http) });
-  cleanups.push(() => server.close());
-  // The host closing our stdin is how a stdio session ends.
-  process.stdin.once("end", () => void shutdown(0));
-  process.stdin.once("close", () => void shutdown(0));
-  await server.connect(new StdioServerTransport());
+  const client = http && new KnockClient(http);
+  const session = serveOverStdio((era, listens) => createServer(config, { client, listens }, era), {
+    input: process.stdin,
+    // biome-ignore lint/plugin: the protocol itself is what goes to stdout, through the SDK transport.
+    output: process.stdout,
+    onerror: (error) => logWarning(redact(`stdio: ${error.message}`, secrets)),
+  });
+  cleanups.push(() => session.close());
+  // The host closing stdin is how a stdio session ends; a transport that gives up (a line longer than it
+  // buffers, a broken stdout) ends it too, and then the process says why and exits non-zero.
+  const { error } = await session.closed;
+  if (stopping) return;
+  if (error)
+    logWarning("the stdio transport closed the connection after the error above; exiting with status 1");
+  await shutdown(error ? 1 : 0);
 }
 
 main().catch((error: unknown) => {

@@ -41,6 +41,11 @@ export class Catalog {
     return value;
   }
 
+  /** The next get() asks Knock again: something was written that the cached snapshot does not show. */
+  invalidate(): void {
+    this.#cached = undefined;
+  }
+
   async #load(): Promise<CatalogSnapshot> {
     // No `environment`: the answer then carries the settings of every environment of each source.
     const [sources, providers] = await Promise.all([

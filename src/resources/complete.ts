@@ -1,9 +1,6 @@
-// completion/complete for the template variables. A completion is a convenience: when Knock cannot be
-// reached it offers nothing (and says why on stderr) rather than failing the request.
-import type { CompleteResourceTemplateCallback } from "@modelcontextprotocol/sdk/server/mcp.js";
+// completion/complete for the template variables: the values that exist, filtered by what was typed and
+// by the other variables already chosen.
 import type { KnockClient } from "../knock/client.js";
-import { describeError } from "../mcp/describe-error.js";
-import { logWarning } from "../shared/log.js";
 import { allEnvironments, type Catalog } from "./catalog.js";
 
 export const MAX_COMPLETIONS = 100;
@@ -11,46 +8,37 @@ export const MAX_COMPLETIONS = 100;
 export type Variable = "provider" | "source" | "environment" | "log_id";
 
 export interface CompleteDeps {
-  client: KnockClient | undefined;
-  catalog: Catalog | undefined;
+  client: KnockClient;
+  catalog: Catalog;
   defaultEnvironment: string;
-  secrets: readonly string[];
 }
 
-export function completers(deps: CompleteDeps): Record<Variable, CompleteResourceTemplateCallback> {
-  const guarded =
-    (
-      variable: Variable,
-      find: (args: Record<string, string>) => Promise<string[]>,
-    ): CompleteResourceTemplateCallback =>
-    async (value, context) => {
-      if (!deps.client || !deps.catalog) return [];
-      try {
-        return byPrefix(await find(decodedArguments(context?.arguments)), value);
-      } catch (error) {
-        logWarning(
-          `completion of {${variable}} failed: ${describeError(error, "completion/complete", deps.secrets)}`,
-        );
-        return [];
-      }
-    };
-  const catalog = () => (deps.catalog as Catalog).get();
+/** What was typed so far, and the other variables of the URI as the host passes them. */
+export type Complete = (value: string, context?: { arguments?: Record<string, string> }) => Promise<string[]>;
+
+/** One completer per variable; each rejects when Knock cannot be reached (the caller decides what then). */
+export function completers(deps: CompleteDeps): Record<Variable, Complete> {
+  const completing =
+    (find: (args: Record<string, string>) => Promise<string[]>): Complete =>
+    async (value, context) =>
+      byPrefix(await find(decodedArguments(context?.arguments)), value);
+  const catalog = () => deps.catalog.get();
 
   return {
-    provider: guarded("provider", async () => (await catalog()).providers.map((p) => p.key)),
-    source: guarded("source", async ({ environment }) =>
+    provider: completing(async () => (await catalog()).providers.map((p) => p.key)),
+    source: completing(async ({ environment }) =>
       (await catalog()).sources
         .filter((s) => environment === undefined || s.environments.includes(environment))
         .map((s) => s.key),
     ),
-    environment: guarded("environment", async ({ source }) => {
+    environment: completing(async ({ source }) => {
       const snapshot = await catalog();
       const chosen = source === undefined ? undefined : snapshot.sources.find((s) => s.key === source);
       return chosen ? chosen.environments : allEnvironments(snapshot);
     }),
-    log_id: guarded("log_id", async ({ source, environment }) => {
+    log_id: completing(async ({ source, environment }) => {
       // Log ids belong to one source in one environment; without a source there is nothing to offer.
-      if (source === undefined || !deps.client) return [];
+      if (source === undefined) return [];
       const page = await deps.client.listSourceLogs(source, {
         environment: environment ?? deps.defaultEnvironment,
         limit: MAX_COMPLETIONS,

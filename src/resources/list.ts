@@ -1,13 +1,21 @@
 // resources/list: every concrete resource, in a fixed order, paged with an opaque cursor. The cursor holds
 // the sort key of the last item sent rather than an offset, so a source created or deleted between two
 // pages neither repeats nor skips the others.
-import { ErrorCode, type Resource } from "@modelcontextprotocol/sdk/types.js";
+import { InputError } from "../shared/errors.js";
 import type { CatalogSnapshot } from "./catalog.js";
-import { ResourceError } from "./errors.js";
 import { MIME, RECENT_LOGS } from "./read.js";
 import { uriOf } from "./uris.js";
 
 export const PAGE_SIZE = 100;
+
+/** One entry of resources/list, as the protocol describes a resource. */
+export interface Resource {
+  uri: string;
+  name: string;
+  title: string;
+  description: string;
+  mimeType: string;
+}
 
 interface Listed {
   order: string;
@@ -88,8 +96,7 @@ function decodeCursor(cursor: string): string {
   } catch {
     // fall through to the one message
   }
-  throw new ResourceError(
-    ErrorCode.InvalidParams,
+  throw new InputError(
     `${JSON.stringify(cursor)} is not a cursor from this server. Pass back nextCursor exactly as received, or omit it to start again.`,
   );
 }

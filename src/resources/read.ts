@@ -1,10 +1,8 @@
-// resources/read: each URI form is one typed client call, the same call its equivalent tool makes.
-
+// resources/read: each URI form is one typed client call, the same call its equivalent tool makes. The
+// result is fitted to the budget at the MCP boundary, like a tool's.
 import type { KnockClient } from "../knock/client.js";
 import { PROVIDER_INCLUDES } from "../knock/schemas.js";
-import { fitToBudget } from "../mcp/budget.js";
-import { listLogsWithinBudget } from "../mcp/logs-within-budget.js";
-import { RESOURCE_NOT_FOUND, ResourceError } from "./errors.js";
+import { NotFoundError } from "../shared/errors.js";
 import { type ResourceRef, uriOf } from "./uris.js";
 
 export const RECENT_LOGS = 50;
@@ -12,21 +10,21 @@ export const RECENT_LOGS = 50;
 /** Every resource is JSON. */
 export const MIME = "application/json";
 
-/** The resource's JSON, within the same result budget as the tools (--max-result-chars). */
+export interface ReadOptions {
+  /** For the logs resource: fewer than RECENT_LOGS, when the page must be smaller. */
+  limit?: number | undefined;
+  signal?: AbortSignal | undefined;
+}
+
+/** Whether a read is a page of `entries` that can be asked for again with a smaller limit. */
+export function isPaged(ref: ResourceRef): boolean {
+  return ref.kind === "logs";
+}
+
 export async function readResource(
   client: KnockClient,
   ref: ResourceRef,
-  maxChars: number,
-  signal?: AbortSignal,
-): Promise<Record<string, unknown>> {
-  return fitToBudget(await fetchResource(client, ref, maxChars, signal), maxChars);
-}
-
-async function fetchResource(
-  client: KnockClient,
-  ref: ResourceRef,
-  maxChars: number,
-  signal?: AbortSignal,
+  { limit, signal }: ReadOptions = {},
 ): Promise<Record<string, unknown>> {
   switch (ref.kind) {
     case "provider":
@@ -34,11 +32,9 @@ async function fetchResource(
     case "source":
       return client.getSource(ref.source, ref.environment, signal);
     case "logs":
-      return listLogsWithinBudget(
-        client,
+      return client.listSourceLogs(
         ref.source,
-        { environment: ref.environment, include: ["actions"], limit: RECENT_LOGS },
-        maxChars,
+        { environment: ref.environment, include: ["actions"], limit: limit ?? RECENT_LOGS },
         signal,
       );
     case "log": {
@@ -50,8 +46,7 @@ async function fetchResource(
       const log = page.entries.find((entry) => entry.id === ref.logId);
       if (log) return log;
       const logs = uriOf({ kind: "logs", source: ref.source, environment: ref.environment });
-      throw new ResourceError(
-        RESOURCE_NOT_FOUND,
+      throw new NotFoundError(
         `Source "${ref.source}" has no event log "${ref.logId}" in environment "${ref.environment}". ` +
           `Read ${logs} or call list_source_logs to see recent log ids.`,
       );

@@ -1,16 +1,15 @@
-// resources/subscribe for event-log resources. Knock has no push for new logs, so one timer polls the
+// Live event-log resources. Knock has no push for new logs, so one timer polls the
 // newest log of each subscribed source; it runs only while something is subscribed, never keeps the
-// process alive, and stops for good when the connection closes.
-
+// process alive, and stops for good when the connection closes. Who asks (a 2025-era resources/subscribe,
+// a 2026-era subscriptions/listen stream) is the MCP side's business; this counts interest per URI.
 import type { KnockClient } from "../knock/client.js";
-import { describeError } from "../mcp/describe-error.js";
-import { logWarning } from "../shared/log.js";
 import type { LogsRef } from "./uris.js";
 
 export interface SubscriptionDeps {
   client: KnockClient;
   intervalMs: number;
-  secrets: readonly string[];
+  /** A poll failed; polling goes on at the next interval. */
+  onPollError: (uri: string, error: unknown) => void;
   /** Sends notifications/resources/updated; must not throw (it is called fire-and-forget). */
   notify: (uri: string) => void;
   /** False once the transport is gone, in case a close hook was missed. */
@@ -108,8 +107,7 @@ export class LogSubscriptions {
       }
     } catch (error) {
       if (generation !== this.#generation) return;
-      const why = describeError(error, "polling a subscribed resource", this.deps.secrets);
-      logWarning(`could not check ${uri} for new logs (will retry in ${this.deps.intervalMs} ms): ${why}`);
+      this.deps.onPollError(uri, error);
     }
   }
 

@@ -1,7 +1,6 @@
 // The four resource URI forms: the templates advertised to clients, and the one parser and builder of
 // concrete URIs. The SDK's template matcher does not percent-decode variables, so parsing is done here.
-import { ErrorCode } from "@modelcontextprotocol/sdk/types.js";
-import { ResourceError } from "./errors.js";
+import { InputError } from "../shared/errors.js";
 
 export const TEMPLATES = {
   provider: "knock://source-providers/{provider}",
@@ -35,14 +34,13 @@ export function uriOf(ref: ResourceRef): string {
   }
 }
 
-/** Throws ResourceError (InvalidParams) for a URI outside the four forms or with a malformed escape. */
+/** Throws InputError for a URI outside the four forms or with a malformed escape. */
 export function parseResourceUri(uri: string): ResourceRef {
   const provider = PROVIDER.exec(uri);
   if (provider) return { kind: "provider", provider: decode(uri, "provider", provider[1]) };
   const source = SOURCE.exec(uri);
   if (!source) {
-    throw new ResourceError(
-      ErrorCode.InvalidParams,
+    throw new InputError(
       `${JSON.stringify(uri)} is not a resource of this server. The forms are ${Object.values(TEMPLATES).join(", ")} ` +
         "(resources/templates/list describes them; resources/list lists concrete ones).",
     );
@@ -61,8 +59,7 @@ function decode(uri: string, variable: string, raw: string | undefined): string 
   try {
     return decodeURIComponent(raw ?? "");
   } catch {
-    throw new ResourceError(
-      ErrorCode.InvalidParams,
+    throw new InputError(
       `The {${variable}} part of ${JSON.stringify(uri)} has a malformed percent-escape (${JSON.stringify(raw)}). ` +
         "Encode each variable with encodeURIComponent, e.g. a space as %20.",
     );

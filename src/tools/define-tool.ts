@@ -14,8 +14,6 @@ export interface ToolContext {
   /** The environment used when the model does not pass one (--environment / KNOCK_ENVIRONMENT). */
   defaultEnvironment: string;
   signal: AbortSignal;
-  /** The result budget (--max-result-chars), for tools that can ask Knock for less rather than be cut. */
-  maxResultChars: number;
 }
 
 export interface ToolDefinition<I extends z.ZodObject = z.ZodObject, O extends z.ZodObject = z.ZodObject> {
@@ -25,6 +23,13 @@ export interface ToolDefinition<I extends z.ZodObject = z.ZodObject, O extends z
   input: I;
   output: O;
   annotations: SafetyHints;
+  /**
+   * The result is one page of `entries`, and the tool called again with a smaller `limit` gives a page
+   * whose cursor continues where that one ends: a result over the budget is asked for again rather than cut.
+   */
+  paged?: true;
+  /** A success changes which sources exist, so lists and completions built from them are out of date. */
+  changesCatalog?: true;
   handler(args: z.output<I>, context: ToolContext): Promise<z.output<O>>;
 }
 

@@ -1,6 +1,5 @@
 import { z } from "zod";
 import { SourceLogsResponse } from "../knock/schemas.js";
-import { listLogsWithinBudget } from "../mcp/logs-within-budget.js";
 import { defineTool, READ_ONLY } from "./define-tool.js";
 import { Cursor, DateTime, Day, Environment, Limit, SourceKey, Text } from "./params.js";
 
@@ -31,12 +30,7 @@ export default defineTool({
   }),
   output: SourceLogsResponse,
   annotations: READ_ONLY,
-  handler: ({ key, environment, ...query }, { client, defaultEnvironment, signal, maxResultChars }) =>
-    listLogsWithinBudget(
-      client,
-      key,
-      { environment: environment ?? defaultEnvironment, ...query },
-      maxResultChars,
-      signal,
-    ),
+  paged: true,
+  handler: ({ key, environment, ...query }, { client, defaultEnvironment, signal }) =>
+    client.listSourceLogs(key, { environment: environment ?? defaultEnvironment, ...query }, signal),
 });

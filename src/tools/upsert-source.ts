@@ -78,6 +78,7 @@ export default defineTool({
     ),
   output: Source,
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: true },
+  changesCatalog: true,
   handler: (
     { key, environment, environment_settings, ...source },
     { client, defaultEnvironment, signal },

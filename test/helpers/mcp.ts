@@ -1,9 +1,17 @@
-// The test side of the MCP seam: a real SDK Client connected to our server over InMemoryTransport.
-import { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { InMemoryTransport } from "@modelcontextprotocol/sdk/inMemory.js";
+// The test side of the MCP seam: a real SDK client of either protocol era connected to our server over an
+// in-memory transport, through the same stdio entry (serveOverStdio) the process uses, so the era is
+// chosen by the client's opening message exactly as a host's would choose it.
+import { Client } from "@modelcontextprotocol/client";
+import { Client as LegacyClient } from "@modelcontextprotocol/sdk/client/index.js";
+import { InMemoryTransport, type McpServer } from "@modelcontextprotocol/server";
 import type { Config } from "../../src/config.js";
 import type { KnockClient } from "../../src/knock/client.js";
 import { createServer } from "../../src/mcp/server.js";
+import { serveOverStdio } from "../../src/mcp/stdio.js";
+
+/** The protocol revisions every contract test runs in: a 2025-era host (SDK v1) and a 2026-era host (SDK v2). */
+export const ERAS = ["2025-11-25", "2026-07-28"] as const;
+export type Era = (typeof ERAS)[number];
 
 export function testConfig(overrides: Partial<Config> = {}): Config {
   return {
@@ -22,17 +30,53 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
   };
 }
 
-export async function connect(config: Config, client: KnockClient | undefined) {
-  const server = createServer(config, { client });
+/** A client of the given era. Both SDKs' clients have the same request methods; the v2 type stands for both. */
+export function clientOf(era: Era): Client {
+  const info = { name: "test-client", version: "1.0.0" };
+  if (era === "2026-07-28") return new Client(info, { versionNegotiation: { mode: { pin: "2026-07-28" } } });
+  return new LegacyClient(info) as unknown as Client;
+}
+
+export async function connect(config: Config, client: KnockClient | undefined, era: Era = "2025-11-25") {
   const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
-  const mcp = new Client({ name: "test-client", version: "1.0.0" });
-  await Promise.all([server.connect(serverSide), mcp.connect(clientSide)]);
+  // Every instance the entry made, newest last: the one serving the connection once it is open.
+  const servers: McpServer[] = [];
+  const session = serveOverStdio(
+    (chosen, listens) => {
+      const server = createServer(config, { client, listens }, chosen);
+      servers.push(server);
+      return server;
+    },
+    { transport: serverSide },
+  );
+  const mcp = clientOf(era);
+  await mcp.connect(clientSide);
   return {
+    era,
     mcp,
-    server,
+    session,
+    /** The instance serving this connection. */
+    get server(): McpServer {
+      const server = servers.at(-1);
+      if (!server) throw new Error("no server instance was made");
+      return server;
+    },
     close: async () => {
       await mcp.close();
-      await server.close();
+      await session.close();
     },
   };
+}
+
+type Session = Awaited<ReturnType<typeof connect>>;
+
+/** tools/call with request options: the two SDKs take them in different positions. */
+export function callTool(
+  session: Session,
+  params: { name: string; arguments?: Record<string, unknown> },
+  options: { signal?: AbortSignal },
+) {
+  if (session.era === "2026-07-28") return session.mcp.callTool(params, options);
+  const legacy = session.mcp as unknown as LegacyClient;
+  return legacy.callTool(params, undefined, options);
 }

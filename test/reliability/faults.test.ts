@@ -292,7 +292,7 @@ describe("bodies that cannot be used", () => {
         streamBytes(res, total, (sent) => {
           sentWhenClosed = sent;
         }),
-      "list_source_logs",
+      "get_source",
       { key: "stripe" },
       { timeoutMs: 10_000 },
     );
@@ -307,6 +307,39 @@ describe("bodies that cannot be used", () => {
     // Loose: at most a few copies of the 10 MB limit are alive, never the 20 MB answer many times over.
     expect(process.memoryUsage().heapUsed - heapBefore).toBeLessThan(120 * 1024 * 1024);
     await nextCallWorks();
+  });
+
+  it("a page of logs over the 10 MB limit is asked for again with half the limit until it fits", async () => {
+    const limits: Array<string | null> = [];
+    const { result, api } = await underFault(
+      (req, res) => {
+        const limit = new URL(req.url ?? "/", "http://x").searchParams.get("limit");
+        limits.push(limit);
+        if (limit === null || Number(limit) > 12) return streamBytes(res, 11 * 1024 * 1024, () => undefined);
+        json(res, 200, examples.SourceLogsResponse);
+      },
+      "list_source_logs",
+      { key: "stripe" },
+      { timeoutMs: 10_000 },
+    );
+    expect(result.isError).toBeUndefined();
+    expect(result.structuredContent).toEqual(examples.SourceLogsResponse);
+    // Knock's default page (50) was too large, then 25; 12 fits. A page limit is never retried as a fault.
+    expect(limits).toEqual([null, "25", "12"]);
+    expect(api.requests).toHaveLength(3);
+  });
+
+  it("a log page that stays over the limit down to one log ends in the too-large advice, in bounded calls", async () => {
+    const { result, api, text } = await underFault(
+      (_req, res) => streamBytes(res, 11 * 1024 * 1024, () => undefined),
+      "list_source_logs",
+      { key: "stripe", limit: 8 },
+      { timeoutMs: 10_000 },
+    );
+    expectError(result, text);
+    expect(text).toMatch(/larger than 10 MB, so it was not read/);
+    // 8, 4, 2, 1.
+    expect(api.requests).toHaveLength(4);
   });
 
   it("a 200 whose JSON lacks required fields: isError naming the field, not retried", async () => {

@@ -4,7 +4,7 @@ import type { Config } from "../../src/config.js";
 import { KnockClient } from "../../src/knock/client.js";
 import { KnockHttp, type RequestSpec } from "../../src/knock/http.js";
 import { type SandboxHandle, startSandbox } from "../../src/sandbox/index.js";
-import { connect, testConfig } from "../helpers/mcp.js";
+import { connect, type Era, testConfig } from "../helpers/mcp.js";
 
 export class CountingHttp extends KnockHttp {
   readonly requests: string[] = [];
@@ -23,7 +23,7 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function startHarness(overrides: Partial<Config> = {}): Promise<Harness> {
+export async function startHarness(overrides: Partial<Config> = {}, era?: Era): Promise<Harness> {
   const sandbox = await startSandbox();
   const http = new CountingHttp({
     baseUrl: sandbox.url,
@@ -33,7 +33,7 @@ export async function startHarness(overrides: Partial<Config> = {}): Promise<Har
     maxRetries: 0,
   });
   const client = new KnockClient(http);
-  const session = await connect(testConfig(overrides), client);
+  const session = await connect(testConfig(overrides), client, era);
   return {
     sandbox,
     http,
@@ -48,10 +48,10 @@ export async function startHarness(overrides: Partial<Config> = {}): Promise<Har
 }
 
 /** A harness shared by the tests of one describe block: started before them, closed after them. */
-export function useHarness(overrides: Partial<Config> = {}): () => Harness {
+export function useHarness(overrides: Partial<Config> = {}, era?: Era): () => Harness {
   let harness: Harness | undefined;
   beforeAll(async () => {
-    harness = await startHarness(overrides);
+    harness = await startHarness(overrides, era);
   });
   afterAll(() => harness?.close());
   return () => {

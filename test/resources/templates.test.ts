@@ -20,9 +20,9 @@ describe("resource templates", () => {
     }
   });
 
-  it("declares subscribe and completions, and no list_changed it never sends", () => {
+  it("declares subscribe, list_changed (sent after a write through this server) and completions", () => {
     const caps = h().session.mcp.getServerCapabilities();
-    expect(caps?.resources).toEqual({ subscribe: true, listChanged: false });
+    expect(caps?.resources).toEqual({ subscribe: true, listChanged: true });
     expect(caps?.completions).toEqual({});
   });
 });
