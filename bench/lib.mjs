@@ -41,6 +41,8 @@ export class RpcChild {
   #pending = new Map();
   #nextId = 1;
   #buffer = "";
+  /** Set once the child broke the protocol on stdout; every request from then on fails with it. */
+  #broken;
   stderr = "";
 
   constructor(command, args, env) {
@@ -54,15 +56,18 @@ export class RpcChild {
     });
     this.child.stdin.on("error", () => {});
     this.child.once("exit", (code, signal) => {
-      const error = new Error(
-        `child exited (${code ?? signal}) with requests pending: ${this.stderr.trim()}`,
+      this.#failPending(
+        new Error(`child exited (${code ?? signal}) with requests pending: ${this.stderr.trim()}`),
       );
-      for (const { reject, timer } of this.#pending.values()) {
-        clearTimeout(timer);
-        reject(error);
-      }
-      this.#pending.clear();
     });
+  }
+
+  #failPending(error) {
+    for (const { reject, timer } of this.#pending.values()) {
+      clearTimeout(timer);
+      reject(error);
+    }
+    this.#pending.clear();
   }
 
   #onData(chunk) {
@@ -71,7 +76,17 @@ export class RpcChild {
     while (newline !== -1) {
       const line = this.#buffer.slice(0, newline);
       this.#buffer = this.#buffer.slice(newline + 1);
-      if (line.trim() !== "") this.#onMessage(JSON.parse(line));
+      if (line.trim() !== "") {
+        let message;
+        try {
+          message = JSON.parse(line);
+        } catch {
+          // stdout is the protocol channel: anything else on it is the server's fault, and reported.
+          this.#broken = new Error(`wrote a line to stdout that is not JSON-RPC: ${line.slice(0, 120)}`);
+          this.#failPending(this.#broken);
+        }
+        if (message !== undefined) this.#onMessage(message);
+      }
       newline = this.#buffer.indexOf("\n");
     }
   }
@@ -102,6 +117,7 @@ export class RpcChild {
   }
 
   request(method, params, timeoutMs = 30_000) {
+    if (this.#broken) return Promise.reject(this.#broken);
     const id = this.#nextId++;
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
