@@ -11,7 +11,7 @@ export const THROUGHPUT_ROUNDS = 10;
 export const THROUGHPUT_CONCURRENCY = 100;
 
 export async function perCallAndThroughput(emulatorUrl) {
-  const { rpc } = await startOurs(emulatorUrl);
+  const session = await startOurs(emulatorUrl);
   const agent = new Agent({ keepAliveTimeout: 30_000, connections: 8 });
   const url = `${emulatorUrl}/v1/sources/stripe?environment=development`;
   const raw = async () => {
@@ -24,11 +24,11 @@ export async function perCallAndThroughput(emulatorUrl) {
     return value;
   };
   try {
-    const first = await callGetSource(rpc);
+    const first = await callGetSource(session);
     if (first.structuredContent?.key !== "stripe")
       throw new Error("get_source did not return the stripe source");
     for (let i = 0; i < WARMUP_CALLS; i += 1) {
-      await callGetSource(rpc);
+      await callGetSource(session);
       await raw();
     }
     const mcp = [];
@@ -36,7 +36,7 @@ export async function perCallAndThroughput(emulatorUrl) {
     // Interleaved one-for-one, so that both see the same emulator, GC and machine state.
     for (let i = 0; i < SEQ_CALLS; i += 1) {
       let t = performance.now();
-      await callGetSource(rpc);
+      await callGetSource(session);
       mcp.push(performance.now() - t);
       t = performance.now();
       await raw();
@@ -48,7 +48,7 @@ export async function perCallAndThroughput(emulatorUrl) {
     const rounds = [];
     for (let r = 0; r < THROUGHPUT_ROUNDS; r += 1) {
       const t = performance.now();
-      await Promise.all(Array.from({ length: THROUGHPUT_CONCURRENCY }, () => callGetSource(rpc)));
+      await Promise.all(Array.from({ length: THROUGHPUT_CONCURRENCY }, () => callGetSource(session)));
       rounds.push(performance.now() - t);
     }
     const totalMs = rounds.reduce((a, b) => a + b, 0);
@@ -63,6 +63,6 @@ export async function perCallAndThroughput(emulatorUrl) {
     };
   } finally {
     await agent.close();
-    await rpc.close();
+    await session.rpc.close();
   }
 }
