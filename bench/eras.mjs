@@ -6,7 +6,7 @@
 import { Client } from "@modelcontextprotocol/client";
 import { StdioClientTransport } from "@modelcontextprotocol/client/stdio";
 import { ERAS, MODERN } from "./lib.mjs";
-import { BASELINE, DIST, env, NO_API, ourEnv } from "./servers.mjs";
+import { BASELINE, DIST, env, FETCH_SERVER, NO_API, ourEnv } from "./servers.mjs";
 
 const TIMEOUT_MS = 15_000;
 
@@ -14,6 +14,7 @@ const TIMEOUT_MS = 15_000;
 export const SERVERS = {
   ours: { args: [DIST], env: () => ourEnv(NO_API) },
   baseline: { args: [BASELINE], env: () => env({}) },
+  fetchServer: { args: [FETCH_SERVER], env: () => ourEnv(NO_API) },
 };
 
 async function checkOne(server, version) {

@@ -23,20 +23,23 @@ const mark = (met) => (met === null ? "no answer" : met ? "met" : "NOT MET");
 const spread = (s) => (s ? `${ms(s.median)} / ${ms(s.p95)}` : "no answer");
 
 /** What the servers are called in the report and in findings. */
-export const LABELS = { ours: "ours", baseline: "bare SDK v2 baseline" };
+export const LABELS = { ours: "ours", baseline: "bare SDK v2 baseline", fetchServer: "SDK v2 fetch server" };
 
 /**
  * One line per server that did not answer an era (from the era check, with the SDK's reason), then one per
  * measure a server dropped out of for another reason.
  */
-export function findings(eras, coldStart) {
+export function findings(eras, coldStart, perCall) {
   const lines = [];
   for (const [name, byEra] of Object.entries(eras)) {
     for (const [version, check] of Object.entries(byEra)) {
       if (!check.answered) lines.push(`${LABELS[name]}: no answer in the ${version} era: ${check.reason}`);
     }
   }
-  for (const [measure, byEra] of [["cold start", coldStart.eras]]) {
+  for (const [measure, byEra] of [
+    ["cold start", coldStart.eras],
+    ["per-call", perCall.eras],
+  ]) {
     for (const [version, result] of Object.entries(byEra)) {
       for (const [name, reason] of Object.entries(result.unanswered)) {
         if (eras[name][version].answered)
@@ -65,22 +68,32 @@ export function table(r) {
       mark(r.aims.coldStart[version]),
     ]);
   }
-  const p = r.perCall;
-  rows.push(["get_source via MCP (median / p95)", spread(p.mcp), "", ""]);
-  rows.push(["Same GET via undici (median / p95)", spread(p.raw), "", ""]);
-  rows.push([
-    "Per-call overhead (median diff)",
-    ms(p.overheadMs),
-    `≤ ${ms(r.aimValues.overheadMs)}`,
-    mark(r.aims.overhead),
-  ]);
+  for (const [version, p] of Object.entries(r.perCall.eras)) {
+    rows.push([`get_source ${version}, ours (median / p95)`, spread(p.ours), "", ""]);
+    rows.push([`get_source ${version}, fetch server (median / p95)`, spread(p.fetchServer), "", ""]);
+    rows.push([`get_source ${version}, raw GET via undici (median / p95)`, spread(p.raw), "", ""]);
+    rows.push([
+      `get_source ${version}, ours/fetch server`,
+      p.ratio === null ? "n/a" : `${p.ratio.toFixed(2)}×`,
+      `≤ ${r.aimValues.perCallRatio.toFixed(2)}×`,
+      mark(r.aims.perCall[version]),
+    ]);
+    rows.push([
+      `get_source ${version}, ours − raw GET`,
+      p.overheadMs === null ? "n/a" : ms(p.overheadMs),
+      `≤ ${ms(r.aimValues.overheadMs)}`,
+      mark(r.aims.overhead[version]),
+    ]);
+  }
   const t = r.throughput;
-  rows.push([
-    `Throughput (${t.rounds}×${t.concurrency} concurrent)`,
-    `${Math.round(t.callsPerSecond)} calls/s`,
-    "",
-    "",
-  ]);
+  for (const name of ["ours", "fetchServer"]) {
+    rows.push([
+      `Throughput ${t.era}, ${LABELS[name]} (${t[name]?.rounds ?? "-"}×${t[name]?.concurrency ?? "-"})`,
+      t[name] ? `${Math.round(t[name].callsPerSecond)} calls/s` : "no answer",
+      "",
+      "",
+    ]);
+  }
   const m = r.memory;
   rows.push(["RSS after 1,000 / 10,000 calls", `${mb(m.rssAt1k)} / ${mb(m.rssAt10k)}`, "", ""]);
   rows.push([
@@ -150,7 +163,8 @@ export function table(r) {
     `  Second server, full GC forced at each sample (calls → live heap / RSS after GC): ${m.afterGc
       .map((s) => `${s.calls} → ${mb(s.heapUsedAfterGcBytes)} / ${mb(s.rssAfterGcBytes)}`)
       .join(", ")}`,
-    `Cold start: ${r.coldStart.runs} runs of each per era, interleaved. Everything else in the 2025-11-25 era.`,
+    `Cold start: ${r.coldStart.runs} runs of each per era, interleaved. Per call: ${r.perCall.calls} calls of each ` +
+      `per era after ${r.perCall.warmup} warm-up, interleaved. tools/list, throughput and memory: ${t.era} era.`,
     "Units: KB = 1,024 bytes; tokens ≈ characters / 4; p95 = 95th percentile.",
     `Total time: ${(r.durationMs / 1000).toFixed(1)} s`,
   ];

@@ -1,5 +1,6 @@
-// The processes every measure starts — our built server, the SDK v2 baseline, the Knock API emulator —
-// in one place, so that all measures run them alike and none inherits the caller's KNOCK_* settings.
+// The processes every measure starts — our built server, the two SDK v2 yardsticks, the Knock API
+// emulator — in one place, so that all measures run them alike and none inherits the caller's KNOCK_*
+// settings.
 import { spawn } from "node:child_process";
 import { join } from "node:path";
 import { ENTRY, ROOT } from "../scripts/ensure-built.mjs";
@@ -8,6 +9,8 @@ import { LEGACY, openSession, RpcChild, track, waitExit } from "./lib.mjs";
 export const DIST = ENTRY;
 /** Cold-start yardstick: nine trivial tools on a bare SDK v2 server. */
 export const BASELINE = join(ROOT, "bench", "baseline-server.mjs");
+/** Per-call yardstick: get_source as one plain fetch on a bare SDK v2 server. */
+export const FETCH_SERVER = join(ROOT, "bench", "fetch-server.mjs");
 // For measures that never call the Knock API (tools/list makes no HTTP request); port 9 is discard,
 // should it be.
 export const NO_API = "http://127.0.0.1:9";
@@ -24,6 +27,9 @@ export const ourEnv = (baseUrl) => env({ KNOCK_SERVICE_TOKEN: "x", KNOCK_MGMT_BA
 /** Our server as a JSON-RPC child, not yet initialised; `nodeArgs` go before the entry point. */
 export const spawnOurs = (baseUrl, nodeArgs = []) =>
   new RpcChild(process.execPath, [...nodeArgs, DIST], ourEnv(baseUrl));
+
+/** The per-call yardstick as a JSON-RPC child, with the same environment as ours. */
+export const spawnFetchServer = (baseUrl) => new RpcChild(process.execPath, [FETCH_SERVER], ourEnv(baseUrl));
 
 /**
  * A spawned child with an MCP session open in the era of `version` (see openSession); the child is closed
