@@ -1,7 +1,6 @@
 // What the server costs a model's context window before any call: the size of tools/list, resource
 // templates and instructions, which a client typically sends with every request.
-import { LATEST_PROTOCOL_VERSION } from "@modelcontextprotocol/sdk/types.js";
-import { initialize } from "./lib.mjs";
+import { LEGACY, openSession } from "./lib.mjs";
 import { NO_API, spawnOurs } from "./servers.mjs";
 
 const size = (value) => {
@@ -12,11 +11,11 @@ const size = (value) => {
 export async function contextCost() {
   const rpc = spawnOurs(NO_API);
   try {
-    const init = await initialize(rpc, LATEST_PROTOCOL_VERSION);
-    const { tools } = await rpc.request("tools/list", {});
+    const { opening: init, request } = await openSession(rpc, LEGACY);
+    const { tools } = await request("tools/list", {});
     let templates;
     try {
-      const { resourceTemplates } = await rpc.request("resources/templates/list", {});
+      const { resourceTemplates } = await request("resources/templates/list", {});
       templates = { available: true, count: resourceTemplates.length, ...size(resourceTemplates) };
     } catch (error) {
       templates = { available: false, count: 0, bytes: 0, tokens: 0, reason: error.message };

@@ -1,7 +1,13 @@
-// Helpers for the benchmark (bench/run.mjs): a raw JSON-RPC-over-stdio client for child processes, the
-// registry of every child started (so none outlives the run), process RSS, and summary statistics.
+// Helpers for the benchmark (bench/run.mjs): a raw JSON-RPC-over-stdio client for child processes and the
+// opening of an MCP session on it in either protocol era, the registry of every child started (so none
+// outlives the run), process RSS, and summary statistics.
 import { execFileSync, spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
+import {
+  CLIENT_CAPABILITIES_META_KEY,
+  CLIENT_INFO_META_KEY,
+  PROTOCOL_VERSION_META_KEY,
+} from "@modelcontextprotocol/client";
 
 /** Every child process the benchmark starts; killed on any exit path. */
 export const children = new Set();
@@ -41,6 +47,8 @@ export class RpcChild {
   #pending = new Map();
   #nextId = 1;
   #buffer = "";
+  /** Set once the child broke the protocol on stdout; every request from then on fails with it. */
+  #broken;
   stderr = "";
 
   constructor(command, args, env) {
@@ -54,15 +62,18 @@ export class RpcChild {
     });
     this.child.stdin.on("error", () => {});
     this.child.once("exit", (code, signal) => {
-      const error = new Error(
-        `child exited (${code ?? signal}) with requests pending: ${this.stderr.trim()}`,
+      this.#failPending(
+        new Error(`child exited (${code ?? signal}) with requests pending: ${this.stderr.trim()}`),
       );
-      for (const { reject, timer } of this.#pending.values()) {
-        clearTimeout(timer);
-        reject(error);
-      }
-      this.#pending.clear();
     });
+  }
+
+  #failPending(error) {
+    for (const { reject, timer } of this.#pending.values()) {
+      clearTimeout(timer);
+      reject(error);
+    }
+    this.#pending.clear();
   }
 
   #onData(chunk) {
@@ -71,7 +82,17 @@ export class RpcChild {
     while (newline !== -1) {
       const line = this.#buffer.slice(0, newline);
       this.#buffer = this.#buffer.slice(newline + 1);
-      if (line.trim() !== "") this.#onMessage(JSON.parse(line));
+      if (line.trim() !== "") {
+        let message;
+        try {
+          message = JSON.parse(line);
+        } catch {
+          // stdout is the protocol channel: anything else on it is the server's fault, and reported.
+          this.#broken = new Error(`wrote a line to stdout that is not JSON-RPC: ${line.slice(0, 120)}`);
+          this.#failPending(this.#broken);
+        }
+        if (message !== undefined) this.#onMessage(message);
+      }
       newline = this.#buffer.indexOf("\n");
     }
   }
@@ -102,6 +123,7 @@ export class RpcChild {
   }
 
   request(method, params, timeoutMs = 30_000) {
+    if (this.#broken) return Promise.reject(this.#broken);
     const id = this.#nextId++;
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
@@ -124,14 +146,55 @@ export class RpcChild {
   }
 }
 
-export async function initialize(rpc, protocolVersion) {
-  const result = await rpc.request("initialize", {
-    protocolVersion,
-    capabilities: {},
-    clientInfo: { name: "knock-sources-mcp-bench", version: "0.0.0" },
-  });
+/** The two protocol eras the benchmark speaks, each by the revision it claims. */
+export const LEGACY = "2025-11-25";
+export const MODERN = "2026-07-28";
+export const ERAS = [LEGACY, MODERN];
+const CLIENT_INFO = { name: "knock-sources-mcp-bench", version: "0.0.0" };
+
+/** The per-request `_meta` envelope of the 2026-07-28 era: on every request, the opening one included. */
+export const MODERN_ENVELOPE = {
+  [PROTOCOL_VERSION_META_KEY]: MODERN,
+  [CLIENT_INFO_META_KEY]: CLIENT_INFO,
+  [CLIENT_CAPABILITIES_META_KEY]: {},
+};
+
+export async function initialize(rpc, protocolVersion, timeoutMs) {
+  const result = await rpc.request(
+    "initialize",
+    { protocolVersion, capabilities: {}, clientInfo: CLIENT_INFO },
+    timeoutMs,
+  );
   rpc.notify("notifications/initialized");
   return result;
+}
+
+/**
+ * Opens an MCP session on `rpc` in the era of `version`: the `initialize` handshake (2025-11-25), or
+ * `server/discover` (2026-07-28), which must offer that revision. Returns the opening's result and a
+ * `request` that adds the envelope to every request of the modern era. Rejects with an error whose
+ * message says what the server answered, for the report.
+ */
+export async function openSession(rpc, version, timeoutMs = 15_000) {
+  if (version !== MODERN) {
+    const opening = await initialize(rpc, version, timeoutMs).catch((error) => {
+      throw new Error(`initialize: ${error.message}`);
+    });
+    return { version, opening, request: (method, params = {}, ms) => rpc.request(method, params, ms) };
+  }
+  const opening = await rpc
+    .request("server/discover", { _meta: MODERN_ENVELOPE }, timeoutMs)
+    .catch((error) => {
+      throw new Error(`server/discover: ${error.message}`);
+    });
+  if (!Array.isArray(opening?.supportedVersions) || !opening.supportedVersions.includes(MODERN)) {
+    throw new Error(
+      `server/discover does not offer ${MODERN}: ${JSON.stringify(opening?.supportedVersions)}`,
+    );
+  }
+  const request = (method, params = {}, ms) =>
+    rpc.request(method, { ...params, _meta: { ...params._meta, ...MODERN_ENVELOPE } }, ms);
+  return { version, opening, request };
 }
 
 /** Resident set size in bytes, from /proc (Linux) or ps. */

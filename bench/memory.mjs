@@ -1,8 +1,7 @@
 // Whether a long-lived server's memory keeps growing with the calls it answers: RSS over many get_source
 // calls, and the live heap after forced GCs to tell retained memory from V8's sawtooth.
-import { LATEST_PROTOCOL_VERSION } from "@modelcontextprotocol/sdk/types.js";
 import { WebSocket } from "undici";
-import { initialize, inspect, pool, rssBytes } from "./lib.mjs";
+import { inspect, LEGACY, openSession, pool, rssBytes } from "./lib.mjs";
 import { callGetSource, spawnOurs } from "./servers.mjs";
 
 export const MEM_CONCURRENCY = 50;
@@ -20,7 +19,7 @@ async function memoryRun(emulatorUrl, checkpoints, forceGc) {
   let devtools;
   const settle = () => new Promise((resolve) => setTimeout(resolve, 250));
   try {
-    await initialize(rpc, LATEST_PROTOCOL_VERSION);
+    const session = await openSession(rpc, LEGACY);
     if (forceGc) {
       const wsUrl = /ws:\/\/127\.0\.0\.1:\d+\/[\w-]+/.exec(rpc.stderr)?.[0];
       if (!wsUrl) throw new Error(`no inspector URL on stderr: ${rpc.stderr}`);
@@ -37,7 +36,7 @@ async function memoryRun(emulatorUrl, checkpoints, forceGc) {
     const samples = [await sample(0)];
     let done = 0;
     for (const checkpoint of checkpoints) {
-      await pool(checkpoint - done, MEM_CONCURRENCY, () => callGetSource(rpc));
+      await pool(checkpoint - done, MEM_CONCURRENCY, () => callGetSource(session));
       done = checkpoint;
       samples.push(await sample(done));
     }

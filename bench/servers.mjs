@@ -1,13 +1,16 @@
-// The processes every measure starts — our built server, the baseline, the Knock API emulator — in one
-// place, so that all measures run them alike and none inherits the caller's KNOCK_* settings.
+// The processes every measure starts — our built server, the two SDK v2 yardsticks, the Knock API
+// emulator — in one place, so that all measures run them alike and none inherits the caller's KNOCK_*
+// settings.
 import { spawn } from "node:child_process";
 import { join } from "node:path";
-import { LATEST_PROTOCOL_VERSION } from "@modelcontextprotocol/sdk/types.js";
 import { ENTRY, ROOT } from "../scripts/ensure-built.mjs";
-import { initialize, RpcChild, track, waitExit } from "./lib.mjs";
+import { LEGACY, openSession, RpcChild, track, waitExit } from "./lib.mjs";
 
 export const DIST = ENTRY;
+/** Cold-start yardstick: nine trivial tools on a bare SDK v2 server. */
 export const BASELINE = join(ROOT, "bench", "baseline-server.mjs");
+/** Per-call yardstick: get_source as one plain fetch on a bare SDK v2 server. */
+export const FETCH_SERVER = join(ROOT, "bench", "fetch-server.mjs");
 // For measures that never call the Knock API (tools/list makes no HTTP request); port 9 is discard,
 // should it be.
 export const NO_API = "http://127.0.0.1:9";
@@ -25,14 +28,27 @@ export const ourEnv = (baseUrl) => env({ KNOCK_SERVICE_TOKEN: "x", KNOCK_MGMT_BA
 export const spawnOurs = (baseUrl, nodeArgs = []) =>
   new RpcChild(process.execPath, [...nodeArgs, DIST], ourEnv(baseUrl));
 
-export async function startOurs(baseUrl) {
-  const rpc = spawnOurs(baseUrl);
-  const init = await initialize(rpc, LATEST_PROTOCOL_VERSION);
-  return { rpc, init };
+/** The per-call yardstick as a JSON-RPC child, with the same environment as ours. */
+export const spawnFetchServer = (baseUrl) => new RpcChild(process.execPath, [FETCH_SERVER], ourEnv(baseUrl));
+
+/**
+ * A spawned child with an MCP session open in the era of `version` (see openSession); the child is closed
+ * again when the opening fails.
+ */
+export async function startSession(rpc, version = LEGACY) {
+  try {
+    return { rpc, ...(await openSession(rpc, version)) };
+  } catch (error) {
+    await rpc.close();
+    throw error;
+  }
 }
 
-export async function callGetSource(rpc) {
-  const result = await rpc.request("tools/call", GET_SOURCE);
+export const startOurs = (baseUrl, version = LEGACY) => startSession(spawnOurs(baseUrl), version);
+
+/** get_source {key: "stripe"} on a session from startSession; a tool error is an error. */
+export async function callGetSource(session) {
+  const result = await session.request("tools/call", GET_SOURCE);
   if (result.isError) throw new Error(`get_source failed: ${result.content?.[0]?.text}`);
   return result;
 }
