@@ -1,5 +1,6 @@
 // The built server as a host runs it: spawned over stdio, talking to a local fake Knock API.
 import { afterEach, describe, expect, it } from "vitest";
+import { TOOLS } from "../src/tools/index.js";
 import examples from "./fixtures/knock-mapi-sources-examples.json" with { type: "json" };
 import { json, startFakeApi } from "./helpers/fake-api.js";
 import { nonProtocolLines, type Spawned, spawnServer } from "./helpers/spawn.js";
@@ -17,7 +18,7 @@ function start(args: string[], env: Record<string, string>) {
 }
 
 describe("the built server over stdio", () => {
-  it("lists nine tools and answers a tool call from the API, writing only JSON-RPC to stdout", async () => {
+  it("lists every tool of the table and answers a tool call from the API, writing only JSON-RPC to stdout", async () => {
     const api = await startFakeApi((_req, res) => json(res, 200, examples.SourcesResponse));
     try {
       const server = start([], { KNOCK_SERVICE_TOKEN: TOKEN, KNOCK_MGMT_BASE_URL: api.url });
@@ -26,7 +27,7 @@ describe("the built server over stdio", () => {
       expect(init.instructions).toMatch(/list_sources/);
 
       const list = await server.request("tools/list");
-      expect(list.result.tools).toHaveLength(9);
+      expect(list.result.tools).toHaveLength(TOOLS.length);
 
       const call = await server.request("tools/call", { name: "list_sources", arguments: {} });
       expect(call.result.isError).toBeUndefined();
@@ -59,6 +60,69 @@ describe("the built server over stdio", () => {
     expect(server.stderr()).toMatch(/--timeout-ms \(KNOCK_TIMEOUT_MS\) must be a whole number/);
     expect(server.stdoutLines).toEqual([]);
   });
+
+  it("serves a 2026-07-28 client: server/discover, then tools and resources with the envelope", async () => {
+    const api = await startFakeApi((_req, res) => json(res, 200, examples.SourcesResponse));
+    try {
+      const server = start([], { KNOCK_SERVICE_TOKEN: TOKEN, KNOCK_MGMT_BASE_URL: api.url });
+      const discovered = await server.discover();
+      expect(discovered.supportedVersions).toContain("2026-07-28");
+      expect(discovered._meta["io.modelcontextprotocol/serverInfo"]).toMatchObject({
+        name: "knock-sources-mcp",
+      });
+      expect(discovered.instructions).toMatch(/list_sources/);
+
+      const list = await server.request("tools/list");
+      expect(list.result.tools.map((t: { name: string }) => t.name)).toEqual(TOOLS.map((t) => t.name));
+      expect(list.result).toMatchObject({ ttlMs: 3_600_000, cacheScope: "public" });
+      const call = await server.request("tools/call", { name: "list_sources", arguments: {} });
+      expect(call.result.structuredContent).toEqual(examples.SourcesResponse);
+      const missing = await server.request("resources/read", { uri: "knock://development/things/x" });
+      expect(missing.error.code).toBe(-32602);
+
+      server.child.stdin.end();
+      expect((await server.exited).code).toBe(0);
+      expect(nonProtocolLines(server.stdoutLines)).toEqual([]);
+    } finally {
+      await api.close();
+    }
+  });
+
+  it.each([
+    ["against Knock", [], { KNOCK_SERVICE_TOKEN: TOKEN }],
+    ["in --sandbox", ["--sandbox"], {}],
+  ] as const)(
+    "%s, a stdin line longer than the transport buffers ends the process with status 1 and says why",
+    async (_mode, args, env) => {
+      const server = start([...args], env);
+      await server.initialize();
+      server.child.stdin.on("error", () => undefined);
+      server.child.stdin.write(`${"x".repeat(11 * 1024 * 1024)}\n`);
+      const started = Date.now();
+      expect((await server.exited).code).toBe(1);
+      expect(Date.now() - started).toBeLessThan(5_000);
+      expect(server.stderr()).toMatch(/exceeded maximum size/);
+      expect(server.stderr()).toMatch(/exiting with status 1/);
+      expect(nonProtocolLines(server.stdoutLines)).toEqual([]);
+    },
+  );
+
+  it.each([
+    ["against Knock", [], { KNOCK_SERVICE_TOKEN: TOKEN }],
+    ["in --sandbox", ["--sandbox"], {}],
+    ["without a token", [], {}],
+  ] as const)(
+    "%s, the process exits 0 once the host closes stdin, in either era",
+    async (_mode, args, env) => {
+      for (const era of ["legacy", "modern"] as const) {
+        const server = start([...args], env);
+        if (era === "legacy") await server.initialize();
+        else await server.discover();
+        server.child.stdin.end();
+        expect((await server.exited).code).toBe(0);
+      }
+    },
+  );
 
   it.each(["SIGTERM", "SIGINT"] as const)("exits cleanly on %s", async (signal) => {
     const server = start([], { KNOCK_SERVICE_TOKEN: TOKEN });

@@ -12,6 +12,8 @@ export interface Spawned {
   request(method: string, params?: unknown): Promise<{ result?: any; error?: any }>;
   notify(method: string, params?: unknown): void;
   initialize(): Promise<any>;
+  /** Opens the 2026-07-28 era instead: server/discover, then every request carries the envelope. */
+  discover(): Promise<any>;
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
@@ -25,6 +27,8 @@ export function spawnServer(args: string[] = [], env: Record<string, string> = {
   let stderr = "";
   let buffer = "";
   let nextId = 1;
+  // Set by discover(): the per-request `_meta` the 2026-07-28 era asks of every request.
+  let envelope: Record<string, unknown> | undefined;
   const pending = new Map<number, (message: any) => void>();
 
   child.stderr.on("data", (chunk: Buffer) => {
@@ -70,7 +74,14 @@ export function spawnServer(args: string[] = [], env: Record<string, string> = {
           clearTimeout(timer);
           resolve(message);
         });
-        send({ jsonrpc: "2.0", id, method, params });
+        const withEnvelope =
+          envelope === undefined
+            ? params
+            : {
+                ...(params as object),
+                _meta: { ...((params as { _meta?: object })?._meta ?? {}), ...envelope },
+              };
+        send({ jsonrpc: "2.0", id, method, params: withEnvelope });
       });
     },
     notify(method, params) {
@@ -83,6 +94,15 @@ export function spawnServer(args: string[] = [], env: Record<string, string> = {
         clientInfo: { name: "spawn-test", version: "1.0.0" },
       });
       spawned.notify("notifications/initialized");
+      return answer.result;
+    },
+    async discover() {
+      envelope = {
+        "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+        "io.modelcontextprotocol/clientInfo": { name: "spawn-test", version: "1.0.0" },
+        "io.modelcontextprotocol/clientCapabilities": {},
+      };
+      const answer = await spawned.request("server/discover", {});
       return answer.result;
     },
   };
