@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // `npm run demo`: an agent's session against the embedded sandbox, printed as a transcript. It spawns the
 // built server with --sandbox over stdio, exactly as an MCP host would, and exits non-zero if a step fails.
-import { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
+// The client speaks the current protocol revision, 2026-07-28.
+import { Client } from "@modelcontextprotocol/client";
+import { StdioClientTransport } from "@modelcontextprotocol/client/stdio";
 import { ENTRY, ensureBuilt } from "./ensure-built.mjs";
 
 ensureBuilt();
@@ -20,7 +21,10 @@ const transport = new StdioClientTransport({
   args: [ENTRY, "--sandbox"],
   stderr: "pipe",
 });
-const client = new Client({ name: "knock-sources-demo", version: "1.0.0" });
+const client = new Client(
+  { name: "knock-sources-demo", version: "1.0.0" },
+  { versionNegotiation: { mode: { pin: "2026-07-28" } } },
+);
 await client.connect(transport);
 
 async function step(title, tool, args, summarise) {
@@ -38,7 +42,10 @@ async function step(title, tool, args, summarise) {
 let exitCode = 0;
 try {
   out("knock-sources-mcp demo — an agent session against the local sandbox (no Knock account needed)");
-  out(indent(`server: ${client.getServerVersion()?.name} ${client.getServerVersion()?.version}`));
+  const server = client.getServerVersion();
+  out(
+    indent(`server: ${server?.name} ${server?.version}, protocol ${client.getNegotiatedProtocolVersion()}`),
+  );
   const { tools } = await client.listTools();
   out(indent(`tools: ${tools.map((t) => t.name).join(", ")}`));
 
