@@ -1,5 +1,6 @@
 // The one configuration parser: argv and environment in, a validated Config (or a message) out.
 // Pure, so it is tested without touching the process; src/index.ts feeds it process.argv and process.env.
+import { isIP } from "node:net";
 import { parseArgs } from "node:util";
 import { z } from "zod";
 
@@ -15,6 +16,19 @@ export interface Config {
   sandboxVars: Record<string, string>;
   maxResultChars: number;
   pollIntervalMs: number;
+  /** Set by --port: serve Streamable HTTP at /mcp instead of stdio. */
+  http?: HttpConfig | undefined;
+}
+
+export interface HttpConfig {
+  port: number;
+  host: string;
+  /** Host names (besides the loopback ones) a request's Host and Origin may name. */
+  allowedHosts: string[];
+  /** Requests in flight at once on this replica; more are answered 503 with Retry-After. */
+  maxConcurrency: number;
+  /** How long one request may take before it is answered 504 (listen streams excepted). */
+  requestTimeoutMs: number;
 }
 
 export type Command =
@@ -101,7 +115,50 @@ const SETTINGS = {
     env: "KNOCK_POLL_INTERVAL_MS",
     schema: integerText(1_000, 3_600_000).default(15_000),
   },
+  port: { flag: "port", env: "KNOCK_MCP_PORT", schema: integerText(0, 65_535).optional() },
+  host: {
+    flag: "host",
+    env: "KNOCK_MCP_HOST",
+    schema: z
+      .string()
+      .refine(
+        (v) => isHostname(v.replace(/^\[(.*)\]$/, "$1")) || isIP(v.replace(/^\[(.*)\]$/, "$1")) !== 0,
+        "must be an interface address or host name such as 127.0.0.1 or 0.0.0.0",
+      )
+      .optional(),
+  },
+  allowedHosts: {
+    flag: "allowed-hosts",
+    env: "KNOCK_MCP_ALLOWED_HOSTS",
+    schema: z
+      .string()
+      .transform((v) =>
+        v
+          .split(",")
+          .map((h) => h.trim().toLowerCase())
+          .filter(Boolean),
+      )
+      .refine(
+        (hosts) => hosts.every(isHostname),
+        "must be host names separated by commas, such as mcp.example.com (no scheme or port)",
+      )
+      .optional(),
+  },
+  maxConcurrency: {
+    flag: "max-concurrency",
+    env: "KNOCK_MCP_MAX_CONCURRENCY",
+    schema: integerText(1, 10_000).optional(),
+  },
+  requestTimeoutMs: {
+    flag: "request-timeout-ms",
+    env: "KNOCK_MCP_REQUEST_TIMEOUT_MS",
+    schema: integerText(1_000, 3_600_000).optional(),
+  },
 } as const;
+
+/** Settings that only mean something with --port; given without it they are refused. */
+const HTTP_ONLY = ["host", "allowedHosts", "maxConcurrency", "requestTimeoutMs"] as const;
+const HTTP_DEFAULTS = { host: "127.0.0.1", maxConcurrency: 128, requestTimeoutMs: 120_000 };
 
 type SettingName = keyof typeof SETTINGS;
 const BOOLEAN_FLAGS: ReadonlySet<SettingName> = new Set(["readOnly", "sandbox"]);
@@ -150,7 +207,52 @@ export function parseCommandLine(
     }
   }
   if (problems.length > 0) return { ok: false, message: problems.join("\n") };
-  return { ok: true, command: { kind: "serve", config: config as unknown as Config } };
+  const http = httpConfig(config);
+  if (typeof http === "string") return { ok: false, message: http };
+  for (const name of ["port", ...HTTP_ONLY]) delete config[name];
+  return { ok: true, command: { kind: "serve", config: { ...(config as unknown as Config), http } } };
+}
+
+/** The HTTP settings as one object, or why they cannot be served as given. */
+function httpConfig(values: Record<string, unknown>): HttpConfig | undefined | string {
+  const name = (key: keyof typeof SETTINGS) => `--${SETTINGS[key].flag} (${SETTINGS[key].env})`;
+  if (values.port === undefined) {
+    const stray = HTTP_ONLY.filter((key) => values[key] !== undefined);
+    if (stray.length === 0) return undefined;
+    return `${stray.map(name).join(", ")} only apply to HTTP: add ${name("port")} to serve Streamable HTTP, or leave them out for stdio.`;
+  }
+  const host = (values.host as string | undefined) ?? HTTP_DEFAULTS.host;
+  const allowedHosts = (values.allowedHosts as string[] | undefined) ?? [];
+  if (!isLoopback(host)) {
+    if (values.sandbox) {
+      return `${name("host")} ${host} is not a loopback address, and the sandbox is only served on this machine (127.0.0.1, ::1 or localhost): anyone who reached it could read and change its data.`;
+    }
+    if (allowedHosts.length === 0) {
+      return (
+        `${name("host")} ${host} accepts connections from other machines, so ${name("allowedHosts")} must name the host names clients reach this server by ` +
+        "(e.g. mcp.example.com); requests naming any other Host are refused, which is what protects against DNS rebinding."
+      );
+    }
+  }
+  return {
+    port: values.port as number,
+    host,
+    allowedHosts,
+    maxConcurrency: (values.maxConcurrency as number | undefined) ?? HTTP_DEFAULTS.maxConcurrency,
+    requestTimeoutMs: (values.requestTimeoutMs as number | undefined) ?? HTTP_DEFAULTS.requestTimeoutMs,
+  };
+}
+
+/** Addresses that only this machine can reach. */
+export function isLoopback(host: string): boolean {
+  const bare = host.replace(/^\[(.*)\]$/, "$1").toLowerCase();
+  return bare === "localhost" || bare === "::1" || (isIP(bare) === 4 && bare.startsWith("127."));
+}
+
+function isHostname(value: string): boolean {
+  return /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/i.test(
+    value,
+  );
 }
 
 function parseSandboxServer(argv: readonly string[]): ParseResult {
@@ -197,16 +299,17 @@ function nonEmpty(value: string | undefined): string | undefined {
   return value === undefined || value.trim() === "" ? undefined : value;
 }
 
-export const HELP = `knock-sources-mcp — an MCP server (stdio) for Knock data sources
+export const HELP = `knock-sources-mcp — an MCP server (stdio or Streamable HTTP) for Knock data sources
 
 Usage:
   knock-sources-mcp [options]                 serve MCP over stdio
+  knock-sources-mcp --port N [options]        serve MCP over Streamable HTTP at /mcp
   knock-sources-mcp sandbox-server [--port N] [--state FILE] [--vars JSON]
                                               run only the local sandbox API
 
 Options (each also read from the environment variable shown; flags win):
 ${Object.values(SETTINGS)
-  .map((s) => `  --${s.flag.padEnd(16)} ${s.env}`)
+  .map((s) => `  --${s.flag.padEnd(18)} ${s.env}`)
   .join("\n")}
   --help, --version
 `;

@@ -1,11 +1,13 @@
 #!/usr/bin/env node
-// The process entry, and the only file that touches `process`: argv and env in, the MCP server over stdio
-// out, in whichever protocol era the host opens with. Everything it starts is stopped when the connection
-// ends (however it ends) and on SIGINT/SIGTERM.
+// The process entry, and the only file that touches `process`: argv and env in, the MCP server out, over
+// stdio (one host, whichever protocol era it opens with) or over Streamable HTTP with --port (a team, each
+// caller with their own token). Everything it starts is stopped when the stdio connection ends (however
+// it ends) and on SIGINT/SIGTERM, which over HTTP first drains the requests in flight.
 import { setFlagsFromString } from "node:v8";
+import type { HttpConfig } from "./config.js";
 import { type Config, HELP, parseCommandLine, sendsTokenInClear } from "./config.js";
 import { KnockClient } from "./knock/client.js";
-import { KnockHttp } from "./knock/http.js";
+import { KnockHttp, sharedDispatcher } from "./knock/http.js";
 import { createServer } from "./mcp/server.js";
 import { serveOverStdio } from "./mcp/stdio.js";
 import { logWarning } from "./shared/log.js";
@@ -22,18 +24,23 @@ const SANDBOX_TOKEN = "knock-sources-mcp-sandbox-token";
 // mode keeps its resident memory flat (measured by `npm run bench`) for a small cost in throughput.
 setFlagsFromString("--optimize-for-size");
 
+/** Over HTTP, how long requests in flight may take to finish after SIGTERM before they are cut off. */
+const DRAIN_GRACE_MS = 10_000;
+
 const cleanups: Array<() => Promise<unknown>> = [];
 let stopping = false;
+// Over HTTP the first cleanup is the drain, which may take its grace period.
+let shutdownCapMs = 2_000;
 
 async function shutdown(code: number): Promise<never> {
   if (!stopping) {
     stopping = true;
     // One after another, in reverse order of start (the server before the client it uses, the client
-    // before the sandbox it talks to), and never waiting more than two seconds in all on a peer that hangs.
+    // before the sandbox it talks to), and never waiting longer in all on a peer that hangs.
     const inOrder = (async () => {
       for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
     })();
-    await Promise.race([inOrder, new Promise((resolve) => setTimeout(resolve, 2_000).unref())]);
+    await Promise.race([inOrder, new Promise((resolve) => setTimeout(resolve, shutdownCapMs).unref())]);
   }
   process.exit(code);
 }
@@ -82,12 +89,17 @@ async function main(): Promise<void> {
     logWarning(
       `the base URL ${config.baseUrl} is plain http: the service token travels unencrypted. Use https.`,
     );
-  } else if (!config.serviceToken) {
+  } else if (!config.serviceToken && !config.http) {
     logWarning(
       "no service token: set KNOCK_SERVICE_TOKEN (or --service-token), or use --sandbox. Tools will answer with this hint until then.",
     );
   }
 
+  if (config.http) await serveOverHttp({ ...config, http: config.http }, secrets);
+  else await serveStdioSession(config, secrets);
+}
+
+async function serveStdioSession(config: Config, secrets: readonly string[]): Promise<void> {
   const http = config.serviceToken
     ? new KnockHttp({
         baseUrl: config.baseUrl,
@@ -114,6 +126,42 @@ async function main(): Promise<void> {
   if (error)
     logWarning("the stdio transport closed the connection after the error above; exiting with status 1");
   await shutdown(error ? 1 : 0);
+}
+
+async function serveOverHttp(
+  config: Config & { http: HttpConfig },
+  configured: readonly string[],
+): Promise<void> {
+  // Loaded only in this mode, like undici: stdio hosts should not pay for it at start-up.
+  const { serveHttp } = await import("./mcp/http.js");
+  const dispatcher = await sharedDispatcher();
+  cleanups.push(() => dispatcher.close());
+  const clientFor = (token: string) =>
+    new KnockClient(
+      new KnockHttp({
+        baseUrl: config.baseUrl,
+        token,
+        userAgent: USER_AGENT,
+        timeoutMs: config.timeoutMs,
+        maxRetries: config.maxRetries,
+        dispatcher,
+      }),
+    );
+  const serving = await serveHttp({
+    config,
+    clientFor,
+    sandboxToken: config.sandbox ? config.serviceToken : undefined,
+  });
+  shutdownCapMs = DRAIN_GRACE_MS + 2_000;
+  cleanups.push(() => serving.drain(DRAIN_GRACE_MS));
+  if (!config.sandbox && configured.length > 0) {
+    logWarning(
+      "KNOCK_SERVICE_TOKEN (--service-token) is set but not used over HTTP: each caller sends their own token as Authorization: Bearer, and the server lends its token to no one.",
+    );
+  }
+  logWarning(
+    `serving MCP over Streamable HTTP at ${serving.url}${config.sandbox ? " (sandbox: any bearer token, or none, is accepted)" : "; each request needs Authorization: Bearer <Knock service token>"}`,
+  );
 }
 
 main().catch((error: unknown) => {

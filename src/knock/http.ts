@@ -157,21 +157,37 @@ export class KnockHttp {
     };
   }
 
-  // undici is loaded on the first request, not at start-up: hosts spawn the server often and most
-  // sessions make few calls, so start-up should not pay for it.
   #loadUndici(): Promise<Undici> {
-    // Node's loader gives undici's named exports; the bundle in dist/ wraps the CommonJS module and gives
-    // only `default`. Either way the same module object comes out.
-    this.#undici ??= import("undici").then((mod) =>
-      "Agent" in mod ? mod : (mod as unknown as { default: Undici }).default,
-    );
+    this.#undici ??= loadUndici();
     return this.#undici;
   }
 
   #agent(Agent: Undici["Agent"]): Dispatcher {
-    this.#ownDispatcher ??= new Agent({ keepAliveTimeout: 10_000, connections: 16 });
+    this.#ownDispatcher ??= newAgent(Agent);
     return this.#ownDispatcher;
   }
+}
+
+// undici is loaded on the first request, not at start-up: hosts spawn the server often and most
+// sessions make few calls, so start-up should not pay for it.
+function loadUndici(): Promise<Undici> {
+  // Node's loader gives undici's named exports; the bundle in dist/ wraps the CommonJS module and gives
+  // only `default`. Either way the same module object comes out.
+  return import("undici").then((mod) =>
+    "Agent" in mod ? mod : (mod as unknown as { default: Undici }).default,
+  );
+}
+
+function newAgent(Agent: Undici["Agent"]): Dispatcher {
+  return new Agent({ keepAliveTimeout: 10_000, connections: 16 });
+}
+
+/**
+ * One connection pool for many clients, each with its own token (one per HTTP request): the clients are
+ * cheap, the connections to Knock are kept and shared.
+ */
+export async function sharedDispatcher(): Promise<Dispatcher> {
+  return newAgent((await loadUndici()).Agent);
 }
 
 type Outcome =

@@ -15,7 +15,7 @@ import { listResources, pageOf } from "../resources/list.js";
 import { isPaged, MIME, RECENT_LOGS, readResource } from "../resources/read.js";
 import { LogSubscriptions } from "../resources/subscriptions.js";
 import { RESOURCE_TEMPLATES } from "../resources/templates.js";
-import { parseResourceUri, TEMPLATES } from "../resources/uris.js";
+import { parseResourceUri, TEMPLATES, tryParseResourceUri } from "../resources/uris.js";
 import { InputError, NotFoundError } from "../shared/errors.js";
 import { logWarning } from "../shared/log.js";
 import type { Connection } from "./connection.js";
@@ -23,7 +23,14 @@ import { describeError, MissingTokenError } from "./describe-error.js";
 import type { ListenInterest } from "./listen.js";
 import { resultWithinBudget } from "./result.js";
 
-export function registerResources(server: McpServer, connection: Connection, listens?: ListenInterest): void {
+export interface LiveLogs {
+  /** The connection's listen streams (2026 era over stdio). */
+  listens?: ListenInterest | undefined;
+  /** Whether this instance can hold a 2025-era subscription at all. */
+  subscribable: boolean;
+}
+
+export function registerResources(server: McpServer, connection: Connection, live: LiveLogs): void {
   const { client, catalog, config, secrets } = connection;
   const complete =
     client && catalog && completers({ client, catalog, defaultEnvironment: config.environment });
@@ -118,9 +125,9 @@ export function registerResources(server: McpServer, connection: Connection, lis
   };
 
   if (connection.era === "modern") {
-    listens?.observe({
+    live.listens?.observe({
       started: (uri) => {
-        const ref = safeParse(uri);
+        const ref = tryParseResourceUri(uri);
         if (polls && ref?.kind === "logs")
           polls.subscribe(uri, ref).catch((error) => onPollError(uri, error));
       },
@@ -129,6 +136,7 @@ export function registerResources(server: McpServer, connection: Connection, lis
     return;
   }
 
+  if (!live.subscribable) return;
   // The 2025 era's per-resource subscriptions; 2026-era clients name URIs in subscriptions/listen instead.
   server.server.setRequestHandler("resources/subscribe", async (request) => {
     const { uri } = request.params;
@@ -150,14 +158,6 @@ export function registerResources(server: McpServer, connection: Connection, lis
     polls?.unsubscribe(request.params.uri);
     return {};
   });
-}
-
-function safeParse(uri: string) {
-  try {
-    return parseResourceUri(uri);
-  } catch {
-    return undefined;
-  }
 }
 
 /** Any failure of a resource request as a JSON-RPC error, worded by the one formatter. */

@@ -20,6 +20,17 @@ export interface ServerDeps {
   catalog?: Catalog | undefined;
   /** The listen streams of the connection (2026 era over stdio), for polling only while someone listens. */
   listens?: ListenInterest | undefined;
+  /**
+   * How a write through this instance is announced. By default the instance sends list_changed itself,
+   * which the stdio entry routes; over HTTP the instance lives for one request, and the HTTP side tells
+   * that caller's own listen streams instead.
+   */
+  announceCatalogChange?: (() => void) | undefined;
+  /**
+   * Over HTTP a 2025-era instance serves one request and is gone, so it can hold no subscription:
+   * it then neither offers resources/subscribe nor declares it.
+   */
+  statelessLegacy?: boolean | undefined;
 }
 
 export type Era = "legacy" | "modern";
@@ -28,10 +39,11 @@ export type Era = "legacy" | "modern";
 const STABLE: CacheHint = { ttlMs: 3_600_000, cacheScope: "public" };
 
 export function createServer(config: Config, deps: ServerDeps, era: Era = "legacy"): McpServer {
+  const subscribable = !(era === "legacy" && deps.statelessLegacy);
   const server = new McpServer(
     { name: "knock-sources-mcp", title: "Knock sources", version: VERSION },
     {
-      capabilities: { tools: {}, resources: { subscribe: true, listChanged: true }, completions: {} },
+      capabilities: { tools: {}, resources: { subscribe: subscribable, listChanged: true }, completions: {} },
       instructions: serverInstructions({
         environment: config.environment,
         readOnly: config.readOnly,
@@ -56,11 +68,12 @@ export function createServer(config: Config, deps: ServerDeps, era: Era = "legac
     catalog,
     catalogChanged: () => {
       catalog?.invalidate();
+      if (deps.announceCatalogChange) deps.announceCatalogChange();
       // Rejects when the peer went away in between; there is no one left to tell.
-      if (server.isConnected()) server.server.sendResourceListChanged().catch(() => undefined);
+      else if (server.isConnected()) server.server.sendResourceListChanged().catch(() => undefined);
     },
   };
   registerTools(server, toolsFor(config.readOnly), connection);
-  registerResources(server, connection, deps.listens);
+  registerResources(server, connection, { listens: deps.listens, subscribable });
   return server;
 }

@@ -65,3 +65,12 @@ function decode(uri: string, variable: string, raw: string | undefined): string 
     );
   }
 }
+
+/** The parsed URI, or undefined for one outside the four forms (for callers that skip rather than refuse). */
+export function tryParseResourceUri(uri: string): ResourceRef | undefined {
+  try {
+    return parseResourceUri(uri);
+  } catch {
+    return undefined;
+  }
+}

@@ -2,3 +2,8 @@
 export function logWarning(message: string): void {
   console.error(`knock-sources-mcp: ${message}`);
 }
+
+/** One structured line (an access-log entry), as JSON on stderr. */
+export function logJson(entry: Record<string, unknown>): void {
+  console.error(JSON.stringify(entry));
+}
