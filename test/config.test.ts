@@ -153,3 +153,62 @@ describe("configuration", () => {
     expect(parseCommandLine(["--version"], {})).toEqual({ ok: true, command: { kind: "version" } });
   });
 });
+
+describe("HTTP settings", () => {
+  it("are absent without --port, and complete with it, from flags or variables", () => {
+    expect(serve([]).http).toBeUndefined();
+    expect(serve(["--port", "8080"]).http).toEqual({
+      port: 8080,
+      host: "127.0.0.1",
+      allowedHosts: [],
+      maxConcurrency: 128,
+      requestTimeoutMs: 120_000,
+    });
+    expect(
+      serve([], {
+        KNOCK_MCP_PORT: "9000",
+        KNOCK_MCP_HOST: "0.0.0.0",
+        KNOCK_MCP_ALLOWED_HOSTS: "MCP.example.com, knock.internal",
+        KNOCK_MCP_MAX_CONCURRENCY: "16",
+        KNOCK_MCP_REQUEST_TIMEOUT_MS: "5000",
+      }).http,
+    ).toEqual({
+      port: 9000,
+      host: "0.0.0.0",
+      allowedHosts: ["mcp.example.com", "knock.internal"],
+      maxConcurrency: 16,
+      requestTimeoutMs: 5000,
+    });
+  });
+
+  it("refuses HTTP-only settings without --port, naming them and --port", () => {
+    const message = failure(["--host", "127.0.0.1", "--max-concurrency", "4"]);
+    expect(message).toMatch(/--host \(KNOCK_MCP_HOST\), --max-concurrency \(KNOCK_MCP_MAX_CONCURRENCY\)/);
+    expect(message).toMatch(/--port \(KNOCK_MCP_PORT\)/);
+  });
+
+  it("refuses a non-loopback --host without --allowed-hosts, and any non-loopback host in --sandbox", () => {
+    expect(failure(["--port", "8080", "--host", "0.0.0.0"])).toMatch(
+      /--host \(KNOCK_MCP_HOST\) 0\.0\.0\.0 accepts connections from other machines, so --allowed-hosts \(KNOCK_MCP_ALLOWED_HOSTS\) must name/,
+    );
+    expect(
+      failure(["--port", "8080", "--host", "0.0.0.0", "--allowed-hosts", "mcp.example.com", "--sandbox"]),
+    ).toMatch(/not a loopback address, and the sandbox is only served on this machine/);
+    for (const loopback of ["127.0.0.1", "127.0.0.2", "localhost", "::1", "[::1]"]) {
+      expect(serve(["--port", "8080", "--host", loopback, "--sandbox"]).http?.host).toBe(loopback);
+    }
+  });
+
+  it("refuses allowed hosts that are not host names, and bad ports", () => {
+    expect(failure(["--port", "8080", "--allowed-hosts", "https://mcp.example.com"])).toMatch(
+      /--allowed-hosts \(KNOCK_MCP_ALLOWED_HOSTS\) must be host names/,
+    );
+    expect(failure(["--port", "8080", "--allowed-hosts", "mcp.example.com:8080"])).toMatch(
+      /no scheme or port/,
+    );
+    expect(failure(["--port", "65536"])).toMatch(/--port \(KNOCK_MCP_PORT\) must be at most 65535/);
+    expect(failure(["--port", "80", "--host", "not a host"])).toMatch(
+      /--host \(KNOCK_MCP_HOST\) must be an interface/,
+    );
+  });
+});

@@ -180,30 +180,35 @@ export async function serveHttp(deps: HttpDeps): Promise<HttpServing> {
       return pipe(response, res);
     }
 
-    const deadline = AbortSignal.timeout(settings.requestTimeoutMs);
-    const signal = AbortSignal.any([gone.signal, deadline]);
-    const timedOut = new Promise<"timeout">((resolve) =>
-      deadline.addEventListener("abort", () => resolve("timeout"), { once: true }),
-    );
-    const answer = await Promise.race([
-      handler.fetch(toRequest(req, body, signal), {
-        authInfo,
-        ...(parsed ? { parsedBody: parsed.value } : {}),
-      }),
-      timedOut,
-    ]);
-    if (answer === "timeout") {
-      return reply(
-        res,
-        504,
-        rpcError(
+    // The deadline covers the whole exchange, a streamed answer included: past it the work is aborted and
+    // the caller is told, with a 504 or, once a stream has begun, an error message on that stream.
+    const deadline = new AbortController();
+    const timer = setTimeout(() => deadline.abort(), settings.requestTimeoutMs);
+    res.once("close", () => clearTimeout(timer));
+    deadline.signal.addEventListener(
+      "abort",
+      () => {
+        const late = rpcError(
           -32000,
           `The request took longer than ${settings.requestTimeoutMs} ms (--request-timeout-ms) and was stopped.`,
           parsed?.id,
-        ),
-      );
-    }
-    return pipe(answer, res);
+        );
+        if (!res.headersSent) return reply(res, 504, late);
+        if (String(res.getHeader("content-type")).startsWith("text/event-stream")) {
+          res.end(`event: message\ndata: ${JSON.stringify(late)}\n\n`);
+        } else {
+          res.destroy();
+        }
+      },
+      { once: true },
+    );
+    const signal = AbortSignal.any([gone.signal, deadline.signal]);
+    const answer = await handler.fetch(toRequest(req, body, signal), {
+      authInfo,
+      ...(parsed ? { parsedBody: parsed.value } : {}),
+    });
+    if (res.writableEnded) return void answer.body?.cancel().catch(() => undefined);
+    return pipe(answer, res, draining);
   }
 
   /** The caller's token; in --sandbox any bearer (or none) stands for the sandbox's own. */
@@ -234,8 +239,9 @@ export async function serveHttp(deps: HttpDeps): Promise<HttpServing> {
   return {
     url: `http://${shownHost}:${port}/mcp`,
     drain: async (graceMs) => {
+      // Still listening while draining: load balancers see /healthz turn 503 and new requests are told to
+      // go elsewhere, while the requests in flight finish.
       draining = true;
-      server.close();
       server.closeIdleConnections();
       await live.closeAll();
       if (inFlight > 0) {
@@ -247,6 +253,7 @@ export async function serveHttp(deps: HttpDeps): Promise<HttpServing> {
         await Promise.race([allDone, new Promise((resolve) => setTimeout(resolve, graceMs).unref())]);
         idle.delete(wake);
       }
+      server.close();
       await handler.close();
       server.closeAllConnections();
     },
@@ -321,24 +328,29 @@ function toRequest(req: IncomingMessage, body: string, signal: AbortSignal): Req
   });
 }
 
-/** Writes a web Response to the Node response, streaming its body (SSE streams stay open until they end). */
-async function pipe(response: Response, res: ServerResponse): Promise<void> {
-  const headers: Record<string, string> = {};
+/**
+ * Writes a web Response to the Node response, streaming its body (SSE streams stay open until they end).
+ * While draining, the connection is not kept alive, so the client's next request goes elsewhere.
+ */
+async function pipe(response: Response, res: ServerResponse, draining = false): Promise<void> {
+  // Set one by one rather than passed to writeHead, so that the deadline can still read the content type.
   response.headers.forEach((value, name) => {
-    headers[name] = value;
+    res.setHeader(name, value);
   });
-  res.writeHead(response.status, headers);
+  if (draining) res.setHeader("connection", "close");
+  res.writeHead(response.status);
   if (!response.body) return void res.end();
   const reader = response.body.getReader();
   res.once("close", () => void reader.cancel().catch(() => undefined));
   try {
     for (;;) {
       const { done, value } = await reader.read();
-      if (done) break;
+      // Ended here by the deadline, or the caller went away.
+      if (done || res.writableEnded) break;
       if (!res.write(value)) await new Promise((resolve) => res.once("drain", resolve));
     }
   } catch {
     // The caller went away mid-stream; there is no one to answer.
   }
-  res.end();
+  if (!res.writableEnded) res.end();
 }
