@@ -9,23 +9,8 @@ import { ResourceUpdatedNotificationSchema } from "@modelcontextprotocol/sdk/typ
 import { describe, expect, it, vi } from "vitest";
 import { TOOLS } from "../src/tools/index.js";
 import { ERAS, type Era } from "./helpers/mcp.js";
+import { SESSION_CALLS } from "./helpers/session-calls.js";
 import { ENTRY } from "./helpers/spawn.js";
-
-/** Valid arguments against the sandbox's seeded data, one call per tool of the table. */
-const CALLS: Record<string, Record<string, unknown>> = {
-  list_sources: {},
-  get_source: { key: "stripe" },
-  get_source_status: { key: "stripe" },
-  list_source_events: { key: "stripe" },
-  list_source_logs: { key: "app-webhooks", limit: 2, include: ["actions"] },
-  upsert_source: { key: "spawned-session", name: "Spawned", preconfigured_provider: "custom-http" },
-  rehearse_source_event: {
-    key: "spawned-session",
-    payload: { body: { type: "order.shipped" }, headers: {} },
-  },
-  list_source_providers: {},
-  get_source_provider: { key: "stripe", include: ["example_payloads"] },
-};
 
 const LOGS = "knock://development/sources/spawned-session/logs";
 const serverParams = {
@@ -62,7 +47,7 @@ describe.each(ERAS)("the built server, %s", (era) => {
       const { tools } = await mcp.listTools();
       expect(tools.map((t) => t.name)).toEqual(TOOLS.map((t) => t.name));
       for (const tool of TOOLS) {
-        const result = await mcp.callTool({ name: tool.name, arguments: CALLS[tool.name] ?? {} });
+        const result = await mcp.callTool({ name: tool.name, arguments: SESSION_CALLS[tool.name] ?? {} });
         const text = (result.content as Array<{ type: string; text: string }>)[0]?.text ?? "";
         expect(result.isError, `${tool.name}: ${text}`).toBeUndefined();
         expect(JSON.parse(text)).toEqual(result.structuredContent);
@@ -88,7 +73,7 @@ describe.each(ERAS)("the built server, %s", (era) => {
       expect(completed.completion.values).toEqual(["spawned-session"]);
 
       await listen(LOGS);
-      await mcp.callTool({ name: "rehearse_source_event", arguments: CALLS.rehearse_source_event });
+      await mcp.callTool({ name: "rehearse_source_event", arguments: SESSION_CALLS.rehearse_source_event });
       await vi.waitFor(() => expect(updates).toContain(LOGS), { timeout: 5_000, interval: 100 });
     } finally {
       await mcp.close();
