@@ -293,7 +293,11 @@ describe("the sandbox state file survives SIGKILL during writes", () => {
         }
       };
       const lanes = [0, 1, 2, 3].map(writer);
-      await sleep(60 + Math.random() * 300);
+      // The kill comes at a random moment after the round's first acknowledged write, however slow the
+      // machine is that day, so that every round kills a process in the middle of writing.
+      const wrote = () => [...acknowledged].some((k) => k.startsWith(`r${round}-`));
+      for (let waited = 0; !wrote() && waited < 10_000; waited += 10) await sleep(10);
+      await sleep(Math.random() * 300);
       killed = true;
       sandbox.child.kill("SIGKILL");
       await Promise.all(lanes);
