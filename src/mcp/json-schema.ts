@@ -22,10 +22,23 @@ export function toPortableJsonSchema(
   return portable(rest) as Json;
 }
 
+// One wrapper per schema for the life of the process: a server instance is made per connection, and over
+// HTTP per request, and none of them should convert the same schemas again.
+const wrapped = new WeakMap<z.ZodType, StandardSchemaWithJSON>();
+
 /** The zod schema as the SDK takes it: zod's validation, the portable JSON Schema (each computed once). */
 export function portableSchema<T extends z.ZodType>(
   schema: T,
 ): StandardSchemaWithJSON<z.input<T>, z.output<T>> {
+  let known = wrapped.get(schema);
+  if (!known) {
+    known = wrap(schema);
+    wrapped.set(schema, known);
+  }
+  return known as StandardSchemaWithJSON<z.input<T>, z.output<T>>;
+}
+
+function wrap<T extends z.ZodType>(schema: T): StandardSchemaWithJSON<z.input<T>, z.output<T>> {
   const converted = new Map<string, Json>();
   const once = (io: "input" | "output", target: string) => {
     const key = `${io} ${target}`;
