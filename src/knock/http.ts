@@ -54,8 +54,12 @@ const DEFAULTS = {
 /** Only methods whose repetition is harmless are retried; POST (rehearse) writes an event log each time. */
 const RETRYABLE_METHODS: ReadonlySet<Method> = new Set(["GET", "PUT"]);
 
+/**
+ * 408, 429 and 5xx, and 409: Knock answers 409 to a lock timeout, which its own SDK retries
+ * (knocklabs/knock-mgmt-node, src/client.ts, shouldRetry: "Retry on lock timeouts").
+ */
 export function isRetryableStatus(status: number): boolean {
-  return status === 408 || status === 429 || status >= 500;
+  return status === 408 || status === 409 || status === 429 || status >= 500;
 }
 
 type Undici = typeof import("undici");

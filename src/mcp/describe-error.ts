@@ -100,6 +100,10 @@ function describeApiError(error: KnockApiError): string {
     const wait = retryAfterMs === undefined ? "a few seconds" : `${Math.ceil(retryAfterMs / 1000)} s`;
     return `Knock is rate-limiting requests (${said})${retried}. Wait ${wait} before calling again.${ref}`;
   }
+  if (status === 409) {
+    // Knock answers 409 to a lock timeout: another change to the same resource held it.
+    return `Knock reported a conflict (${said})${retried}, such as another change to the same source in progress. Wait a moment and call again.${ref}`;
+  }
   if (status >= 500) {
     return `Knock had a server error (${said})${retried}. This is usually temporary: wait a moment and call again.${ref}`;
   }

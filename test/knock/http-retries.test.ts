@@ -59,6 +59,23 @@ describe("retries", () => {
     expect(api.requests.map((r) => r.method)).toEqual(["PUT", "PUT", "PUT"]);
   });
 
+  it("retries 409 (Knock's lock timeout) on GET and PUT, but not on the rehearse POST", async () => {
+    const locked = { code: "conflict", message: "Lock timeout", status: 409, type: "api_error" };
+    // By request: GET locked, GET ok, PUT locked, PUT ok, POST locked.
+    const answers: Array<[number, unknown]> = [
+      [409, locked],
+      [200, sources],
+      [409, locked],
+      [200, { source: examples.Source }],
+      [409, locked],
+    ];
+    const { api, client } = await setup((_req, res, i) => json(res, ...(answers[i] ?? [500, {}])));
+    await expect(client.listSources({})).resolves.toEqual(sources);
+    await client.upsertSource("s", "development", { name: "S" });
+    await expect(client.rehearseSource("s", "development", { body: {} })).rejects.toThrow(/HTTP 409/);
+    expect(api.requests.map((r) => r.method)).toEqual(["GET", "GET", "PUT", "PUT", "POST"]);
+  });
+
   it("never retries the rehearse POST", async () => {
     const { api, client } = await setup((_req, res) => json(res, 503, unavailable));
     await expect(client.rehearseSource("s", "development", { body: {} })).rejects.toThrow(/HTTP 503/);

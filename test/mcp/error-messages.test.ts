@@ -77,10 +77,10 @@ const rows: Array<{
     expected: [/HTTP 502: non-JSON body: "<html><head><title>502 Bad Gateway/, /…"/],
   },
   {
-    name: "409 with a Knock body is reported as it is",
+    name: "409 (a lock timeout) is reported as it is, with a wait",
     status: 409,
     body: { code: "conflict", message: "Conflict", status: 409, type: "invalid_request_error" },
-    expected: [/Knock answered HTTP 409 conflict: Conflict/],
+    expected: [/conflict \(HTTP 409 conflict: Conflict\)/, /Wait a moment and call again/],
   },
 ];
 
