@@ -36,7 +36,7 @@ export interface ApiErrorData extends Attempted {
   retryAfterMs: number | undefined;
 }
 
-/** Knock answered with an error status (4xx/5xx). */
+/** Knock answered with an error status (4xx/5xx); a redirect is a KnockRedirectError. */
 export class KnockApiError extends KnockError {
   override readonly name = "KnockApiError";
   readonly status: number;
@@ -63,6 +63,27 @@ export class KnockApiError extends KnockError {
     this.retryAfterMs = data.retryAfterMs;
     this.method = data.method;
     this.attempts = data.attempts;
+  }
+}
+
+/**
+ * Knock, or something in front of it, answered with a redirect (3xx). It is not followed: the token would
+ * go along to wherever it points, and Knock's Management API does not redirect its own calls.
+ */
+export class KnockRedirectError extends KnockError {
+  override readonly name = "KnockRedirectError";
+  readonly method: string;
+  readonly attempts: number;
+  constructor(
+    readonly status: number,
+    /** The Location header, resolved against the request's URL; undefined when there was none. */
+    readonly location: string | undefined,
+    readonly requestId: string | undefined,
+    attempted: Attempted,
+  ) {
+    super(`Knock answered HTTP ${status}, a redirect${location ? ` to ${location}` : " without a Location"}`);
+    this.method = attempted.method;
+    this.attempts = attempted.attempts;
   }
 }
 

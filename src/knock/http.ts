@@ -10,8 +10,10 @@ import type { Dispatcher } from "undici";
 import { redact } from "../shared/redact.js";
 import {
   apiErrorFrom,
+  headerValue,
   KnockAbortedError,
   KnockNetworkError,
+  KnockRedirectError,
   KnockResponseError,
   KnockTimeoutError,
   snippet,
@@ -125,6 +127,15 @@ export class KnockHttp {
         headersTimeout: this.#options.timeoutMs,
         bodyTimeout: this.#options.timeoutMs,
       });
+      // undici's request() follows no redirect (only its redirect interceptor does), so a 3xx arrives here.
+      // It is an error, never a success built from the redirect's own body, and it is not retried.
+      if (response.statusCode >= 300 && response.statusCode < 400) {
+        await response.body.dump();
+        const location = resolved(headerValue(response.headers, "location"), url);
+        const requestId = headerValue(response.headers, "x-request-id");
+        const error = new KnockRedirectError(response.statusCode, location, requestId, attempted);
+        return { kind: "fail", error, retryable: false };
+      }
       // A body may echo the token (a proxy's error page, say); it is removed before any message is cut from it.
       const text = redact(await readText(response.body, this.#options.maxResponseBytes), [
         this.#options.token,
@@ -225,6 +236,15 @@ function parseJson(text: string, status: number, contentType: string | string[] 
       `HTTP ${status} with a body that is not valid JSON (${type ?? "no content type"}, ` +
         `${text.length} characters, starting ${snippet(text)})`,
     );
+  }
+}
+
+function resolved(location: string | undefined, base: string): string | undefined {
+  if (location === undefined) return undefined;
+  try {
+    return new URL(location, base).href;
+  } catch {
+    return location;
   }
 }
 

@@ -6,6 +6,7 @@ import {
   KnockAbortedError,
   KnockApiError,
   KnockNetworkError,
+  KnockRedirectError,
   KnockResponseError,
   KnockTimeoutError,
   type Subject,
@@ -66,6 +67,7 @@ function wordingOf(error: unknown): string | undefined {
       `Check --base-url / KNOCK_MGMT_BASE_URL and the network connection. ${retryAdvice(error.method, "Then call again.")}`
     );
   }
+  if (error instanceof KnockRedirectError) return describeRedirect(error);
   if (error instanceof KnockAbortedError) return error.message;
   if (error instanceof KnockResponseError) return describeResponseError(error);
   if (
@@ -108,6 +110,22 @@ function describeApiError(error: KnockApiError): string {
     return `Knock had a server error (${said})${retried}. This is usually temporary: wait a moment and call again.${ref}`;
   }
   return `Knock answered ${said}${retried}.${ref}`;
+}
+
+function describeRedirect(error: KnockRedirectError): string {
+  const to = error.location
+    ? `a redirect to ${cut(error.location)} (HTTP ${error.status})`
+    : `a redirect (HTTP ${error.status}, no Location)`;
+  const ref = error.requestId ? ` Knock request id: ${error.requestId}.` : "";
+  return (
+    `Knock answered with ${to}; it was not followed. Check --base-url / KNOCK_MGMT_BASE_URL: it should be ` +
+    `Knock's Management API origin (https://control.knock.app) with no path, reached without a proxy that ` +
+    `redirects (to a login page, say).${ref}`
+  );
+}
+
+function cut(text: string, max = 200): string {
+  return text.length > max ? `${text.slice(0, max)}…` : text;
 }
 
 function describeMissing(

@@ -107,6 +107,41 @@ describe("retries", () => {
   });
 });
 
+describe("redirects", () => {
+  it("a 3xx is an error carrying the status and Location; it is neither followed nor retried", async () => {
+    // The redirect's own body is valid JSON of the expected shape: it must not become a success.
+    const { api, client } = await setup((req, res) =>
+      req.url?.startsWith("/elsewhere")
+        ? json(res, 200, sources)
+        : json(res, 302, { entries: [] }, { location: "/elsewhere/v1/sources" }),
+    );
+    const error = await client.listSources({}).catch((e: unknown) => e);
+    expect(error).toMatchObject({ status: 302, location: `${api.url}/elsewhere/v1/sources`, attempts: 1 });
+    expect((error as Error).message).not.toMatch(/list_|--|KNOCK_|MCP/);
+    expect(api.requests.map((r) => r.url)).toEqual(["/v1/sources"]);
+    const advice = await adviceFor(Promise.reject(error));
+    expect(advice).toMatch(
+      new RegExp(
+        `^Knock answered with a redirect to ${api.url}/elsewhere/v1/sources \\(HTTP 302\\); it was not followed\\.`,
+      ),
+    );
+    expect(advice).toMatch(/--base-url \/ KNOCK_MGMT_BASE_URL/);
+  });
+
+  it("a redirect to a PUT or the rehearse POST is not followed either, and a missing Location is said", async () => {
+    const { api, client } = await setup((_req, res) => {
+      res.writeHead(307);
+      res.end();
+    });
+    await expect(client.upsertSource("s", "development", { name: "S" })).rejects.toMatchObject({
+      status: 307,
+    });
+    const advice = await adviceFor(client.rehearseSource("s", "development", { body: {} }));
+    expect(advice).toMatch(/redirect \(HTTP 307, no Location\); it was not followed/);
+    expect(api.requests.map((r) => r.method)).toEqual(["PUT", "POST"]);
+  });
+});
+
 describe("timeouts and cancellation", () => {
   it("a server that never answers times out per attempt, and each attempt is retried", async () => {
     const { api, client } = await setup(() => {}, { timeoutMs: 200, maxRetries: 1 });

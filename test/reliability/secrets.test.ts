@@ -65,6 +65,9 @@ function echoingApi() {
         return res.end(`{"key": "${auth}", "name": `);
       case "bad-shape":
         return json(res, 200, { key: auth, name: auth });
+      case "redirect":
+        res.writeHead(302, { location: `/login?echo=${encodeURIComponent(auth)}&raw=${auth}` });
+        return res.end();
       case "timeout":
         return;
       case "reset":
@@ -94,6 +97,7 @@ const ERROR_SCENARIOS = [
   "non-json",
   "truncated",
   "bad-shape",
+  "redirect",
   "timeout",
   "reset",
 ];
