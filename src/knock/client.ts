@@ -31,25 +31,49 @@ export interface SourceRequest {
 
 type Signal = AbortSignal | undefined;
 
+/** Pages of GET /v1/sources read at most in one listing: a bound on calls for a project of many sources. */
+export const MAX_SOURCE_PAGES = 20;
+
+/** Every source, from as many pages as Knock gave (up to the bound). */
+export interface SourcesList {
+  entries: S.SourceSummary[];
+  /** Set when the bound stopped the listing with pages left: how many were read, and the next cursor. */
+  incomplete?: { pages: number; after: string };
+}
+
 const COLLECTION: Subject = { resource: "collection" };
 
 export class KnockClient {
   constructor(readonly http: KnockHttp) {}
 
+  /**
+   * All sources: each page's `page_info.after` is passed back as `after` for the next, as Knock's SDK
+   * pages its cursor lists (knock-mgmt-node src/core/pagination.ts, EntriesCursor) and its CLI pages this
+   * one (`after`/`before`/`limit`, knock-cli src/lib/helpers/page.ts). No `limit` is sent: Knock's default.
+   */
   async listSources(
     q: { environment?: string; include?: readonly "environment_settings"[] },
     signal?: Signal,
-  ) {
-    return this.#call(
-      S.SourcesResponse,
-      {
-        method: "GET",
-        path: apiPath`/v1/sources`,
-        query: { environment: q.environment, include: q.include },
-        signal,
-      },
-      COLLECTION,
-    );
+  ): Promise<SourcesList> {
+    const entries: S.SourceSummary[] = [];
+    let after: string | undefined;
+    for (let pages = 1; ; pages++) {
+      const page = await this.#call(
+        S.SourcesPage,
+        {
+          method: "GET",
+          path: apiPath`/v1/sources`,
+          query: { environment: q.environment, include: q.include, after },
+          signal,
+        },
+        COLLECTION,
+      );
+      entries.push(...page.entries);
+      const next = page.page_info?.after;
+      if (!next) return { entries };
+      if (pages >= MAX_SOURCE_PAGES) return { entries, incomplete: { pages, after: next } };
+      after = next;
+    }
   }
 
   async getSource(key: string, environment: string, signal?: Signal) {

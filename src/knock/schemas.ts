@@ -58,6 +58,13 @@ export const Source = z.looseObject({
 });
 
 export const SourcesResponse = z.looseObject({ entries: z.array(SourceSummary) });
+/**
+ * One page of GET /v1/sources. The spec shows `entries` only, but Knock's CLI pages this call and reads
+ * `page_info` from it (knock-cli src/lib/api-v1.ts, listSources).
+ */
+export const SourcesPage = SourcesResponse.extend({
+  page_info: z.looseObject({ after: z.string().nullable().optional() }).nullable().optional(),
+});
 export const WrappedSource = z.looseObject({ source: Source });
 
 export const SourceStatus = z.looseObject({
@@ -122,4 +129,5 @@ export const Provider = z.looseObject({
 });
 
 export type Source = z.infer<typeof Source>;
+export type SourceSummary = z.infer<typeof SourceSummary>;
 export type SourceLog = z.infer<typeof SourceLog>;

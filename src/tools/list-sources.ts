@@ -9,7 +9,7 @@ export default defineTool({
   description:
     "List the project's data sources (Stripe, Segment, webhooks…). Start here: it gives the source keys " +
     "the other tools take.\n" +
-    'Example: {"include": ["environment_settings"]} adds each source\'s settings and mappings.',
+    'Example: {"include": ["environment_settings"]}.',
   input: z.strictObject({
     environment: Environment,
     include: z
@@ -17,11 +17,19 @@ export default defineTool({
       .optional()
       .describe("Adds each source's settings and mappings per environment."),
   }),
-  output: SourcesResponse,
+  output: SourcesResponse.extend({ note: z.string().optional() }),
   annotations: READ_ONLY,
-  handler: (args, { client, defaultEnvironment, signal }) =>
-    client.listSources(
+  handler: async (args, { client, defaultEnvironment, signal }) => {
+    const { entries, incomplete } = await client.listSources(
       { environment: args.environment ?? defaultEnvironment, include: args.include },
       signal,
-    ),
+    );
+    if (!incomplete) return { entries };
+    return {
+      entries,
+      note:
+        `Only the first ${entries.length} sources (${incomplete.pages} pages) are listed: Knock has more, ` +
+        "and this server reads at most that many pages. get_source reads any source by its key.",
+    };
+  },
 });

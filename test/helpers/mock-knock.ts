@@ -25,19 +25,20 @@ export function mockKnock(options: { maxRetries?: number } = {}) {
   agent.disableNetConnect();
   const requests: RecordedRequest[] = [];
   const queue: Reply[] = [];
-  let fallback: Reply = { status: 200, body: {} };
+  let fallback: Reply | ((request: RecordedRequest) => Reply) = { status: 200, body: {} };
 
   agent
     .get(BASE_URL)
     .intercept({ path: () => true, method: () => true })
     .reply((opts) => {
-      requests.push({
+      const request = {
         method: opts.method,
         path: opts.path,
         headers: normaliseHeaders(opts.headers),
         body: typeof opts.body === "string" ? JSON.parse(opts.body) : undefined,
-      });
-      const next = queue.shift() ?? fallback;
+      };
+      requests.push(request);
+      const next = queue.shift() ?? (typeof fallback === "function" ? fallback(request) : fallback);
       const data = typeof next.body === "string" ? next.body : JSON.stringify(next.body);
       return {
         statusCode: next.status,
@@ -66,8 +67,8 @@ export function mockKnock(options: { maxRetries?: number } = {}) {
     enqueue: (...replies: Reply[]) => queue.push(...replies),
     /** Replies enqueued but never asked for: a test that leaves some expected more requests. */
     pendingReplies: () => queue.length,
-    /** Answer every request not covered by the queue with this. */
-    always: (reply: Reply) => {
+    /** Answer every request not covered by the queue with this, or with what it returns for the request. */
+    always: (reply: Reply | ((request: RecordedRequest) => Reply)) => {
       fallback = reply;
     },
   };
