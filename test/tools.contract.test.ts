@@ -32,7 +32,7 @@ describe("each tool, end to end", () => {
       {
         "content": [
           {
-            "text": "{"entries":[{"key":"webhook","name":"Webhook","description":"Receives webhook events","custom_image_url":null}]}",
+            "text": "{"entries":[{"key":"webhook","name":"Webhook","custom_image_url":null,"description":"Receives webhook events"}]}",
             "type": "text",
           },
         ],
@@ -61,7 +61,7 @@ describe("each tool, end to end", () => {
       {
         "content": [
           {
-            "text": "{"key":"my-source","name":"My Source","description":"A source for receiving events","environment_settings":{"development":{"settings":{"endpoint":"https://api.knock.app/integrations/receive/abc123","enforce_verification":false,"preprocess_script":null},"mappings":[],"updated_at":"2022-12-31T12:00:00.000000Z"}},"created_at":"2022-12-31T12:00:00.000000Z","updated_at":"2022-12-31T12:00:00.000000Z","custom_image_url":null}",
+            "text": "{"key":"my-source","name":"My Source","environment_settings":{"development":{"settings":{"endpoint":"https://api.knock.app/integrations/receive/abc123","enforce_verification":false,"preprocess_script":null},"mappings":[],"updated_at":"2022-12-31T12:00:00.000000Z"}},"description":"A source for receiving events","custom_image_url":null,"updated_at":"2022-12-31T12:00:00.000000Z","created_at":"2022-12-31T12:00:00.000000Z"}",
             "type": "text",
           },
         ],
@@ -99,7 +99,7 @@ describe("each tool, end to end", () => {
       {
         "content": [
           {
-            "text": "{"key":"segment-source","name":"Segment Source","description":"Receives events from Segment.","environment_settings":{"development":{"settings":{"endpoint":"https://api.knock.app/integrations/receive/src_123","enforce_idempotency":true,"enforce_verification":false,"event_type_path":"body.event","handle_identifies":true,"idempotency_key_path":"body.messageId","preprocess_script":{"language":"javascript","source":"return event;"},"timestamp_path":"body.timestamp"},"mappings":[],"updated_at":"2021-01-01T00:00:00Z"}},"created_at":"2021-01-01T00:00:00Z","updated_at":"2021-01-01T00:00:00Z","custom_image_url":null}",
+            "text": "{"key":"segment-source","name":"Segment Source","environment_settings":{"development":{"settings":{"endpoint":"https://api.knock.app/integrations/receive/src_123","enforce_idempotency":true,"enforce_verification":false,"event_type_path":"body.event","handle_identifies":true,"idempotency_key_path":"body.messageId","preprocess_script":{"language":"javascript","source":"return event;"},"timestamp_path":"body.timestamp"},"mappings":[],"updated_at":"2021-01-01T00:00:00Z"}},"created_at":"2021-01-01T00:00:00Z","custom_image_url":null,"description":"Receives events from Segment.","updated_at":"2021-01-01T00:00:00Z"}",
             "type": "text",
           },
         ],

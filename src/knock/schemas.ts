@@ -1,6 +1,12 @@
 // zod schemas of the API objects, written by hand from the OpenAPI subset. They parse Knock's answers in
 // the client and are the tools' output schemas. Objects are loose so that a field Knock adds later passes
 // through instead of failing validation in the MCP client; timestamps are plain strings (see STACK-NOTES).
+//
+// Required is only what a reader cannot work without: the keys and ids things are addressed by, a list's
+// `entries`, and a rehearsal's `status`. Every other field is optional, and nullable, however the spec
+// marks it: Knock's spec and its reference page disagree on several (the page has `inactive_at` where the
+// spec requires `active`; the spec requires what the page lists as optional), and a field missing from, or
+// null in, a real answer must not turn a successful call into an error.
 import { z } from "zod";
 
 export const ACTION_TYPES = [
@@ -19,6 +25,9 @@ export const ACTION_TYPES = [
 
 const json = z.record(z.string(), z.unknown());
 
+/** A field Knock may leave out or send as null. */
+const maybe = <T extends z.ZodType>(schema: T) => schema.nullable().optional();
+
 /** What `include` can add to a provider template (GET /v1/source_providers/{key}). */
 export const PROVIDER_INCLUDES = [
   "branding",
@@ -34,28 +43,18 @@ export const PreprocessScript = z.looseObject({ language: z.string(), source: z.
 // Nested objects declare the fields a reader relies on and let the rest pass through: every field here
 // costs context in every tools/list, and a loose object keeps whatever else Knock sends.
 export const EnvironmentSettings = z.looseObject({
-  settings: json,
+  settings: maybe(json),
   // Each mapping: event_type, action_type, action_parameters, active, is_deleted, created_at, updated_at.
-  mappings: z.array(json),
+  mappings: maybe(z.array(json)),
 });
 
-const sourceFields = {
-  key: z.string(),
-  name: z.string(),
-  description: z.string().nullable().optional(),
-};
-
-export const SourceSummary = z.looseObject({
-  ...sourceFields,
-  environment_settings: z.record(z.string(), EnvironmentSettings).nullable().optional(),
-});
-
+// description, custom_image_url, created_at and updated_at pass through undeclared: nothing here reads them.
 export const Source = z.looseObject({
-  ...sourceFields,
-  environment_settings: z.record(z.string(), EnvironmentSettings),
-  created_at: z.string(),
-  updated_at: z.string(),
+  key: z.string(),
+  name: maybe(z.string()),
+  environment_settings: maybe(z.record(z.string(), EnvironmentSettings)),
 });
+export const SourceSummary = Source;
 
 export const SourcesResponse = z.looseObject({ entries: z.array(SourceSummary) });
 /**
@@ -63,69 +62,65 @@ export const SourcesResponse = z.looseObject({ entries: z.array(SourceSummary) }
  * `page_info` from it (knock-cli src/lib/api-v1.ts, listSources).
  */
 export const SourcesPage = SourcesResponse.extend({
-  page_info: z.looseObject({ after: z.string().nullable().optional() }).nullable().optional(),
+  page_info: maybe(z.looseObject({ after: maybe(z.string()) })),
 });
 export const WrappedSource = z.looseObject({ source: Source });
 
 export const SourceStatus = z.looseObject({
-  events_count: z.number(),
-  last_event_received: z.string().nullable(),
-  mappings_count: z.number(),
+  events_count: maybe(z.number()),
+  last_event_received: maybe(z.string()),
+  mappings_count: maybe(z.number()),
   // Each: resource_key (the workflow), action_type, event_type, active, is_deleted, status (updated|deleted).
-  mappings_requiring_commit: z.array(json),
+  mappings_requiring_commit: maybe(z.array(json)),
 });
 
 export const RehearseResult = z.looseObject({
-  log_id: z.string().nullable(),
+  log_id: maybe(z.string()),
   status: z.enum(["ok", "error"]),
-  action_logs_count: z.number(),
-  successful_action_logs_count: z.number(),
-  failed_action_logs_count: z.number(),
-  errors: z
-    .array(z.looseObject({ field: z.string(), message: z.string() }))
-    .nullable()
-    .optional(),
+  action_logs_count: maybe(z.number()),
+  successful_action_logs_count: maybe(z.number()),
+  failed_action_logs_count: maybe(z.number()),
+  errors: maybe(z.array(z.looseObject({ field: z.string(), message: z.string() }))),
 });
 
-export const SourceEvent = z.looseObject({ event: z.string(), last_received_at: z.string().nullable() });
+export const SourceEvent = z.looseObject({ event: z.string(), last_received_at: maybe(z.string()) });
 export const SourceEventsResponse = z.looseObject({ entries: z.array(SourceEvent) });
 
 export const SourceLogAction = z.looseObject({
   id: z.string(),
-  action_type: z.string().optional(),
-  action_status: z.string().nullable().optional(),
+  action_type: maybe(z.string()),
+  action_status: maybe(z.string()),
 });
 
 export const SourceLog = z.looseObject({
   id: z.string(),
-  event: z.string(),
-  inserted_at: z.string().nullable().optional(),
-  actions: z.array(SourceLogAction).optional(),
+  event: maybe(z.string()),
+  inserted_at: maybe(z.string()),
+  actions: maybe(z.array(SourceLogAction)),
 });
 
-export const PageInfo = z.looseObject({
-  after: z.string().nullable().optional(),
-  before: z.string().nullable().optional(),
-  page_size: z.number(),
-});
+export const PageInfo = z.looseObject({ after: maybe(z.string()), before: maybe(z.string()) });
 
-export const SourceLogsResponse = z.looseObject({ entries: z.array(SourceLog), page_info: PageInfo });
+export const SourceLogsResponse = z.looseObject({ entries: z.array(SourceLog), page_info: maybe(PageInfo) });
+
+const providerFields = { name: maybe(z.string()), description: maybe(z.string()) };
 
 export const ProviderSummary = z.looseObject({
   key: z.string(),
-  version: z.string(),
-  provider: z.looseObject({ name: z.string(), description: z.string() }),
+  version: maybe(z.string()),
+  provider: maybe(z.looseObject(providerFields)),
 });
 export const ProvidersResponse = z.looseObject({ entries: z.array(ProviderSummary) });
 
 export const Provider = z.looseObject({
   key: z.string(),
-  version: z.string(),
-  provider: z.looseObject({ name: z.string(), description: z.string(), categories: z.array(z.string()) }),
-  default_settings: z.looseObject({ event_type_path: z.string(), enforce_verification: z.boolean() }),
-  default_action_mappings: z.array(json).optional(),
-  example_payloads: z.record(z.string(), z.array(json)).nullable().optional(),
-  static_fields: json.optional(),
+  version: maybe(z.string()),
+  provider: maybe(z.looseObject(providerFields)),
+  default_settings: maybe(
+    z.looseObject({ event_type_path: maybe(z.string()), enforce_verification: maybe(z.boolean()) }),
+  ),
+  default_action_mappings: maybe(z.array(json)),
+  example_payloads: maybe(z.record(z.string(), z.array(json))),
 });
 
 export type Source = z.infer<typeof Source>;

@@ -54,11 +54,12 @@ export class Catalog {
     ]);
     const byKey = (a: { key: string }, b: { key: string }) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
     return {
-      providers: providers.entries.map((p) => ({ key: p.key, name: p.provider.name })).sort(byKey),
+      // A name Knock left out is shown as the key: titles only, nothing is looked up by name.
+      providers: providers.entries.map((p) => ({ key: p.key, name: p.provider?.name ?? p.key })).sort(byKey),
       sources: sources.entries
         .map((s) => ({
           key: s.key,
-          name: s.name,
+          name: s.name ?? s.key,
           environments: Object.keys(s.environment_settings ?? {}).sort(),
         }))
         .sort(byKey),

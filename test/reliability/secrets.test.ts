@@ -64,7 +64,7 @@ function echoingApi() {
         res.writeHead(200, { "content-type": "application/json" });
         return res.end(`{"key": "${auth}", "name": `);
       case "bad-shape":
-        return json(res, 200, { key: auth, name: auth });
+        return json(res, 200, { key: auth, name: auth, environment_settings: auth });
       case "redirect":
         res.writeHead(302, { location: `/login?echo=${encodeURIComponent(auth)}&raw=${auth}` });
         return res.end();
