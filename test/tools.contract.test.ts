@@ -12,8 +12,14 @@ afterEach(async () => {
   session = undefined;
 });
 
-async function call(name: string, args: Record<string, unknown>, reply: { status: number; body: unknown }) {
+async function call(
+  name: string,
+  args: Record<string, unknown>,
+  reply: { status: number; body: unknown },
+  first: Array<{ status: number; body: unknown }> = [],
+) {
   const knock = mockKnock();
+  knock.enqueue(...first);
   knock.always(reply);
   session = await connect(testConfig(), knock.client);
   const result = await session.mcp.callTool({ name, arguments: args });
@@ -93,8 +99,13 @@ describe("each tool, end to end", () => {
       "upsert_source",
       { key: "segment-source", name: "Segment Source", preconfigured_provider: "segment" },
       { status: 200, body: { source: examples.Source } },
+      // With a template, a GET first tells whether the source exists: Knock applies it on create only.
+      [{ status: 404, body: cliFixtures["404_resource_missing (test/commands/source/get.test.ts)"] }],
     );
-    expect(requests).toEqual(["PUT /v1/sources/segment-source?environment=development"]);
+    expect(requests).toEqual([
+      "GET /v1/sources/segment-source?environment=development",
+      "PUT /v1/sources/segment-source?environment=development",
+    ]);
     expect(result).toMatchInlineSnapshot(`
       {
         "content": [

@@ -63,6 +63,29 @@ describe("every tool against the sandbox", () => {
     expect(seen.size).toBeGreaterThan(5);
   });
 
+  it("upsert_source says when preconfigured_provider was not applied because the source existed", async () => {
+    const created = await call("upsert_source", {
+      key: "tpl-once",
+      name: "Once",
+      preconfigured_provider: "stripe",
+    });
+    expect(created.note).toBeUndefined();
+    expect(created.environment_settings.development.settings.event_type_path).toBe("body.type");
+    const again = await call("upsert_source", {
+      key: "tpl-once",
+      name: "Again",
+      preconfigured_provider: "segment",
+    });
+    expect(again.note).toMatch(
+      /^Source "tpl-once" already existed, so Knock did not apply the "segment" template .*get_source_provider/,
+    );
+    // Knock ignores the template on update; everything else given was saved.
+    expect(again.name).toBe("Again");
+    expect(again.environment_settings.development.settings.event_type_path).toBe("body.type");
+    const plain = await call("upsert_source", { key: "tpl-once", name: "Plain" });
+    expect(plain.note).toBeUndefined();
+  });
+
   it("a 404 from the sandbox reads as the tool's actionable error", async () => {
     const result = await session.mcp.callTool({ name: "get_source", arguments: { key: "no-such-source" } });
     expect(result.isError).toBe(true);

@@ -1,7 +1,7 @@
 // Typed calls for the nine sources operations of Knock's Management API. It knows paths, which operations
 // take `environment`, the wrapped bodies and the response shapes; it knows nothing about MCP.
 import type { z } from "zod";
-import { KnockError, KnockResponseError, type Subject } from "./errors.js";
+import { KnockApiError, KnockError, KnockResponseError, type Subject } from "./errors.js";
 import type { KnockHttp, RequestSpec } from "./http.js";
 import type { ProviderInclude } from "./schemas.js";
 import * as S from "./schemas.js";
@@ -87,6 +87,17 @@ export class KnockClient {
       },
       { resource: "source", key, environment },
     );
+  }
+
+  /** Whether Knock has this source: a GET that answers 404 says no; any other failure is thrown. */
+  async sourceExists(key: string, environment: string, signal?: Signal): Promise<boolean> {
+    try {
+      await this.getSource(key, environment, signal);
+      return true;
+    } catch (error) {
+      if (error instanceof KnockApiError && error.status === 404) return false;
+      throw error;
+    }
   }
 
   async upsertSource(key: string, environment: string, source: SourceRequest, signal?: Signal) {

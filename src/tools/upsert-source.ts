@@ -76,22 +76,38 @@ export default defineTool({
       (args) => jsonBytes(args) <= MAX_BODY_BYTES,
       `the source is larger than ${MAX_BODY_BYTES} bytes of JSON`,
     ),
-  output: Source,
+  output: Source.extend({ note: z.string().optional() }),
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: true },
   changesCatalog: true,
-  handler: (
+  handler: async (
     { key, environment, environment_settings, ...source },
     { client, defaultEnvironment, signal },
   ) => {
     // Settings for exactly one environment say which environment is meant when none is passed.
     const named = Object.keys(environment_settings ?? {});
     const env = environment ?? (named.length === 1 ? named[0] : undefined) ?? defaultEnvironment;
-    return client.upsertSource(
+    // Knock ignores preconfigured_provider on an existing source ("When creating a source, bootstraps
+    // configuration from a preconfigured provider template. Ignored when updating an existing source.":
+    // SourceRequest in the mAPI spec and knock-mgmt-node src/resources/data-sources.ts), and its answer
+    // does not say which happened. Its created_at/updated_at are no sure sign (nothing documents how an
+    // update moves them, and a create and an update can fall in the same instant), so one GET first: an
+    // extra call only when a template is given.
+    const template = source.preconfigured_provider;
+    const existed = template !== undefined && (await client.sourceExists(key, env, signal));
+    const saved = await client.upsertSource(
       key,
       env,
       { ...source, environment_settings: withoutReadOnly(environment_settings) },
       signal,
     );
+    if (!existed) return saved;
+    return {
+      ...saved,
+      note:
+        `Source "${key}" already existed, so Knock did not apply the "${template}" template ` +
+        "(preconfigured_provider is used only when a source is created); the other fields given were saved. " +
+        "To use the template, read it with get_source_provider and pass its settings and mappings in environment_settings.",
+    };
   },
 });
 
