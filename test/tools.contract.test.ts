@@ -494,3 +494,82 @@ describe("upsert_source conveniences", () => {
     expect(knock.requests).toHaveLength(0);
   });
 });
+
+describe("list_source_logs action_payload", () => {
+  const customer = { id: "cus_1", email: "ada@example.com", address: { city: "London", line1: "1 Main St" } };
+  const log = {
+    id: "log_1",
+    event: "customer.updated",
+    // Knock's own key order may differ from the payload's: equal values are found whatever the order.
+    data: {
+      type: "customer.updated",
+      object: { address: { line1: "1 Main St", city: "London" }, email: "ada@example.com", id: "cus_1" },
+    },
+    preprocess_output: {
+      verified: true,
+      profile: { plan: "pro", seats: 12, owner: "ada@example.com", trial: false },
+    },
+    actions: [
+      {
+        id: "act_1",
+        action_type: "workflows_trigger",
+        action_parameters: {
+          key: "k",
+          recipients: "body.object.id",
+          data: "body.object",
+          actor: "preprocess.profile",
+        },
+        action_payload: {
+          key: "k",
+          recipients: "cus_1",
+          data: customer,
+          actor: { plan: "pro", seats: 12, owner: "ada@example.com", trial: false },
+          tenant: { other: "a value found nowhere in the log, long enough to be worth a pointer" },
+        },
+      },
+      { id: "act_2", action_type: "users_identify", action_payload: null },
+    ],
+  };
+  const logsCall = async (action_payload?: string) => {
+    const knock = mockKnock();
+    knock.always({
+      status: 200,
+      body: { entries: [log], page_info: { after: null, before: null, page_size: 50 } },
+    });
+    session = await connect(testConfig(), knock.client);
+    const result = await session.mcp.callTool({
+      name: "list_source_logs",
+      arguments: { key: "stripe", include: ["actions"], ...(action_payload ? { action_payload } : {}) },
+    });
+    await session.close();
+    session = undefined;
+    expect(result.isError).toBeUndefined();
+    return (result.structuredContent as { entries: Array<typeof log> }).entries[0]?.actions;
+  };
+
+  it('is Knock\'s by default and with "all"', async () => {
+    expect(await logsCall()).toEqual(log.actions);
+    expect(await logsCall("all")).toEqual(log.actions);
+  });
+
+  it('"differing" points copies of data or preprocess_output at where they are; the rest stays', async () => {
+    expect(await logsCall("differing")).toEqual([
+      {
+        ...log.actions[0],
+        action_payload: {
+          key: "k",
+          recipients: "cus_1",
+          data: "(same as data.object)",
+          actor: "(same as preprocess_output.profile)",
+          tenant: log.actions[0]?.action_payload?.tenant,
+        },
+      },
+      log.actions[1],
+    ]);
+  });
+
+  it('"none" leaves action_payload out and keeps the rest of each action', async () => {
+    const actions = await logsCall("none");
+    expect(actions).toEqual(log.actions.map(({ action_payload: _p, ...rest }) => rest));
+  });
+});

@@ -86,6 +86,43 @@ describe("every tool against the sandbox", () => {
     expect(plain.note).toBeUndefined();
   });
 
+  it("list_source_logs keeps the API's action_payload by default, and asks for less on request", async () => {
+    const args = { key: "stripe", include: ["actions"] };
+    const full = await call("list_source_logs", args);
+    const differing = await call("list_source_logs", { ...args, action_payload: "differing" });
+    const none = await call("list_source_logs", { ...args, action_payload: "none" });
+    const actions = (page: any): any[] => page.entries.flatMap((log: any) => log.actions ?? []);
+    expect(actions(full).length).toBeGreaterThan(3);
+    expect(actions(full).every((a) => typeof a.action_payload === "object")).toBe(true);
+    expect(full.entries.map((l: any) => l.id)).toEqual(differing.entries.map((l: any) => l.id));
+
+    // "differing": each copied value becomes a pointer into the same log's data, which holds it whole.
+    let pointers = 0;
+    for (const [i, log] of differing.entries.entries()) {
+      for (const [j, action] of (log.actions ?? []).entries()) {
+        const original = full.entries[i].actions[j].action_payload;
+        expect(Object.keys(action.action_payload)).toEqual(Object.keys(original));
+        for (const [name, value] of Object.entries<any>(action.action_payload)) {
+          const pointer =
+            typeof value === "string" ? /^\(same as (data(?:\.\w+|\[\d+\])*)\)$/.exec(value) : null;
+          if (!pointer) {
+            expect(value).toEqual(original[name]);
+            continue;
+          }
+          pointers++;
+          const at = (pointer[1] ?? "").match(/\w+|\d+/g)?.slice(1) ?? [];
+          expect(at.reduce((node: any, part) => node?.[part], log.data)).toEqual(original[name]);
+        }
+      }
+    }
+    expect(pointers).toBeGreaterThan(3);
+    expect(JSON.stringify(differing).length).toBeLessThan(JSON.stringify(full).length * 0.7);
+
+    expect(actions(none).length).toBe(actions(full).length);
+    expect(actions(none).some((a) => "action_payload" in a)).toBe(false);
+    expect(actions(none)[0]).toMatchObject({ action_parameters: expect.any(Object) });
+  });
+
   it("a 404 from the sandbox reads as the tool's actionable error", async () => {
     const result = await session.mcp.callTool({ name: "get_source", arguments: { key: "no-such-source" } });
     expect(result.isError).toBe(true);

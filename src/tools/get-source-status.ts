@@ -8,7 +8,7 @@ export default defineTool({
   title: "Get source status",
   description:
     "A source's health in an environment: events in 30 days, the last event's time, mappings, and " +
-    "workflow mappings awaiting a workflow commit.\n" +
+    "workflow mappings awaiting a commit.\n" +
     "Use it first when asked whether a source receives events or why a mapping has no effect.\n" +
     'Example: {"key": "stripe"}.',
   input: z.strictObject({ key: SourceKey, environment: Environment }),

@@ -9,7 +9,7 @@ export default defineTool({
   description:
     "Get a source's settings in an environment: endpoint, verification, event type and idempotency paths, " +
     "preprocess script, and event → action mappings.\n" +
-    "Use it to see how events are parsed and which event types trigger which workflows.\n" +
+    "Use it to see how events are parsed and which workflows they trigger.\n" +
     'Example: {"key": "stripe"}.',
   input: z.strictObject({ key: SourceKey, environment: Environment }),
   output: Source,

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { SourceLogsResponse } from "../knock/schemas.js";
+import { type SourceLog, SourceLogsResponse } from "../knock/schemas.js";
 import { defineTool, READ_ONLY } from "./define-tool.js";
 import { Cursor, DateTime, Day, Environment, Limit, SourceKey, Text } from "./params.js";
 
@@ -11,7 +11,7 @@ export default defineTool({
     'include ["actions"] adds what each event ran.\n' +
     "Use it to see why an event did or did not trigger a workflow.\n" +
     'Example: {"key": "stripe", "event": "invoice.paid", "include": ["actions"]}.\n' +
-    "Paging: pass page_info.after back as `after`.",
+    'Paging: pass page_info.after back as `after`. Smaller pages: action_payload "differing".',
   input: z.strictObject({
     key: SourceKey,
     environment: Environment,
@@ -27,10 +27,99 @@ export default defineTool({
     after: Cursor("after"),
     before: Cursor("before"),
     limit: Limit,
+    action_payload: z
+      .enum(["all", "differing", "none"])
+      .optional()
+      .describe('"differing": copies of data become "(same as data.<path>)"; "none": left out.'),
   }),
   output: SourceLogsResponse,
   annotations: READ_ONLY,
   paged: true,
-  handler: ({ key, environment, ...query }, { client, defaultEnvironment, signal }) =>
-    client.listSourceLogs(key, { environment: environment ?? defaultEnvironment, ...query }, signal),
+  handler: async ({ key, environment, action_payload, ...query }, { client, defaultEnvironment, signal }) => {
+    const page = await client.listSourceLogs(
+      key,
+      { environment: environment ?? defaultEnvironment, ...query },
+      signal,
+    );
+    if (action_payload === undefined || action_payload === "all") return page;
+    return { ...page, entries: page.entries.map((log) => withLessPayload(log, action_payload)) };
+  },
 });
+
+// Each action's action_payload holds the values its mapping resolved from the event, so a mapping such as
+// `data: body.data.object` repeats much of the log's own `data` in every action. Knock's shape is kept by
+// default; on request a copied value gives way to where the log holds it, or action_payload is left out.
+
+/** Values shorter than this (as JSON) stay: a pointer would not be much shorter. */
+const MIN_REPLACED = 64;
+
+function withLessPayload(log: SourceLog, mode: "differing" | "none"): SourceLog {
+  if (!log.actions?.length) return log;
+  if (mode === "none") {
+    return { ...log, actions: log.actions.map(({ action_payload: _omitted, ...action }) => action) };
+  }
+  const payloads = log.actions.map((action) => asRecord(action.action_payload));
+  const wanted = new Set<string>();
+  for (const payload of payloads) {
+    for (const value of Object.values(payload ?? {})) {
+      const text = isContainer(value) ? canonical(value) : "";
+      if (text.length >= MIN_REPLACED) wanted.add(text);
+    }
+  }
+  if (wanted.size === 0) return log;
+  const found = new Map<string, string>();
+  for (const where of ["data", "preprocess_output"]) index(log[where], where, wanted, found);
+  if (found.size === 0) return log;
+  return {
+    ...log,
+    actions: log.actions.map((action, i) => {
+      const payload = payloads[i];
+      if (!payload) return action;
+      const shown = Object.fromEntries(
+        Object.entries(payload).map(([name, value]) => {
+          const at = isContainer(value) ? found.get(canonical(value)) : undefined;
+          return [name, at === undefined ? value : `(same as ${at})`];
+        }),
+      );
+      return { ...action, action_payload: shown };
+    }),
+  };
+}
+
+/**
+ * Walks a value bottom-up, building each container's canonical JSON once, and records the path of the first
+ * place each wanted one occurs.
+ */
+function index(value: unknown, path: string, wanted: Set<string>, found: Map<string, string>): string {
+  let text: string;
+  if (Array.isArray(value)) {
+    text = `[${value.map((item, i) => index(item, `${path}[${i}]`, wanted, found)).join(",")}]`;
+  } else if (isContainer(value)) {
+    const record = value as Record<string, unknown>;
+    const members = Object.keys(record)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${index(record[k], `${path}${segment(k)}`, wanted, found)}`);
+    text = `{${members.join(",")}}`;
+  } else {
+    return JSON.stringify(value) ?? "null";
+  }
+  if (wanted.has(text) && !found.has(text)) found.set(text, path);
+  return text;
+}
+
+/** JSON with object keys sorted, so that equal values compare equal whatever order Knock wrote them in. */
+function canonical(value: unknown): string {
+  return index(value, "", new Set(), new Map());
+}
+
+function segment(key: string): string {
+  return /^[A-Za-z_]\w*$/.test(key) ? `.${key}` : `[${JSON.stringify(key)}]`;
+}
+
+function isContainer(value: unknown): value is object {
+  return typeof value === "object" && value !== null;
+}
+
+function asRecord(value: unknown): Record<string, unknown> | undefined {
+  return isContainer(value) && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+}

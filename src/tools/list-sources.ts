@@ -7,7 +7,7 @@ export default defineTool({
   name: "list_sources",
   title: "List sources",
   description:
-    "List the project's data sources (Stripe, Segment, webhooks…). Start here: it gives the source keys " +
+    "List the project's data sources (Stripe, Segment, webhooks). Start here: it gives the source keys " +
     "the other tools take.\n" +
     'Example: {"include": ["environment_settings"]}.',
   input: z.strictObject({

@@ -27,7 +27,7 @@ export const Environment = z
   .string()
   .refine((v) => ENVIRONMENT_SLUG.test(v), "environment must be a slug such as development or staging")
   .optional()
-  .describe("Environment slug; defaults to the configured one.");
+  .describe("Environment slug; default as configured.");
 
 /** Free text that travels in a query string: bounded, and valid Unicode so that it can be encoded. */
 export const Text = (max: number) =>

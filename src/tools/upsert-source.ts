@@ -43,8 +43,7 @@ export default defineTool({
   name: "upsert_source",
   title: "Create or update a source",
   description:
-    "Create or update a source in an environment; only the fields given are sent, and name is always " +
-    "required.\n" +
+    "Create or update a source in an environment; only the fields given are sent.\n" +
     "To start from a template pass preconfigured_provider (create only). Given mappings replace the " +
     "environment's mappings.\n" +
     'Example: {"key": "stripe", "name": "Stripe", "preconfigured_provider": "stripe"}.',
