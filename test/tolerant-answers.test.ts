@@ -2,7 +2,9 @@
 // docs page (knocklabs/docs data/specs/mapi/openapi.yml against the mAPI reference page): none of that may
 // turn a successful call into an error. Each of the nine operations is fed the spec's own example with
 // every optional field removed, and again with every optional field null; each call must succeed, through
-// a real MCP client of either era, with structuredContent matching the tool's output schema.
+// a real MCP client of either era, with structuredContent matching the tool's output schema. Then each is
+// cut down to what its tool cannot work without (keys, ids, `entries`, a rehearsal's `status`): it still
+// succeeds, and without even that it is a clear error.
 import { afterEach, describe, expect, it } from "vitest";
 import { TOOLS } from "../src/tools/index.js";
 import examples from "./fixtures/knock-mapi-sources-examples.json" with { type: "json" };
@@ -42,6 +44,8 @@ interface Operation {
   args: Record<string, unknown>;
   example: unknown;
   required: Required;
+  /** What the tool cannot work without: all its output schema requires (src/knock/schemas.ts). */
+  needs: Required;
 }
 
 const mapping = {
@@ -78,17 +82,25 @@ const OPERATIONS: Operation[] = [
         { ...examples.SourcesResponse.entries[0], environment_settings: source.environment_settings },
       ],
     },
+    needs: { "": ["entries"], "entries[]": ["key"] },
     required: {
       "": ["entries"],
       "entries[]": ["key", "name"],
       ...environmentSettings("entries[].environment_settings.*"),
     },
   },
-  { tool: "get_source", args: { key: "segment-source" }, example: source, required: SOURCE },
+  {
+    tool: "get_source",
+    args: { key: "segment-source" },
+    example: source,
+    needs: { "": ["key"] },
+    required: SOURCE,
+  },
   {
     tool: "upsert_source",
     args: { key: "segment-source", name: "Segment Source" },
     example: { source },
+    needs: { "": ["source"], source: ["key"] },
     required: {
       "": ["source"],
       ...Object.fromEntries(Object.entries(SOURCE).map(([k, v]) => [k ? `source.${k}` : "source", v])),
@@ -98,6 +110,7 @@ const OPERATIONS: Operation[] = [
     tool: "get_source_status",
     args: { key: "segment-source" },
     example: examples.SourceStatusResponse,
+    needs: { "": [] },
     required: {
       "": ["mappings_requiring_commit", "mappings_count", "events_count", "last_event_received"],
       "mappings_requiring_commit[]": [
@@ -117,6 +130,7 @@ const OPERATIONS: Operation[] = [
       ...examples.SourceRehearseResponse,
       errors: [{ field: "mappings[0].recipients", message: "x" }],
     },
+    needs: { "": ["status"] },
     required: {
       "": [
         "log_id",
@@ -132,6 +146,7 @@ const OPERATIONS: Operation[] = [
     tool: "list_source_events",
     args: { key: "webhook" },
     example: examples.SourceEventsResponse,
+    needs: { "": ["entries"], "entries[]": ["event"] },
     required: { "": ["entries"], "entries[]": ["event", "last_received_at"] },
   },
   {
@@ -141,6 +156,7 @@ const OPERATIONS: Operation[] = [
       entries: [logWithActions],
       page_info: { after: "cursor_a", before: "cursor_b", page_size: 25 },
     },
+    needs: { "": ["entries"], "entries[]": ["id"] },
     required: {
       "": ["entries", "page_info"],
       ...Object.fromEntries(Object.entries(LOG).map(([k, v]) => [k ? `entries[].${k}` : "entries[]", v])),
@@ -151,6 +167,7 @@ const OPERATIONS: Operation[] = [
     tool: "list_source_providers",
     args: {},
     example: examples.SourceProvidersResponse,
+    needs: { "": ["entries"], "entries[]": ["key"] },
     required: {
       "": ["entries"],
       "entries[]": ["key", "version", "provider"],
@@ -161,6 +178,7 @@ const OPERATIONS: Operation[] = [
     tool: "get_source_provider",
     args: { key: "segment", include: ["default_action_mappings", "example_payloads", "static_fields"] },
     example: fullProvider,
+    needs: { "": ["key"] },
     required: {
       "": ["key", "version", "provider", "default_settings"],
       default_settings: ["event_type_path", "enforce_verification"],
@@ -220,6 +238,36 @@ describe.each(ERAS)("%s", (era) => {
         expect(parsed?.success, JSON.stringify(parsed?.error?.issues)).toBe(true);
         expect(knock.requests.length).toBeGreaterThan(0);
       });
+    },
+  );
+});
+
+describe.each(ERAS)("%s: answers with only what each tool cannot work without", (era) => {
+  it.each(OPERATIONS.map((op) => [op.tool, op] as const))("%s succeeds", async (name, op) => {
+    for (const variant of ["minimal", "nulls"] as const) {
+      const knock = mockKnock();
+      knock.always({ status: 200, body: vary(op.example, op.needs, variant) });
+      const session = await connect(testConfig(), knock.client, era);
+      close = session.close;
+      const result = await session.mcp.callTool({ name, arguments: op.args });
+      expect(result.isError, `${variant}: ${JSON.stringify(result.content)}`).toBeFalsy();
+      await session.close();
+      close = undefined;
+    }
+  });
+
+  it.each(OPERATIONS.filter((op) => op.needs[""]?.length).map((op) => [op.tool, op] as const))(
+    "%s fails clearly without the first of them",
+    async (name, op) => {
+      const answer = vary(op.example, op.needs, "minimal") as Record<string, unknown>;
+      delete answer[op.needs[""]?.[0] ?? ""];
+      const knock = mockKnock();
+      knock.always({ status: 200, body: answer });
+      const session = await connect(testConfig(), knock.client, era);
+      close = session.close;
+      const result = await session.mcp.callTool({ name, arguments: op.args });
+      expect(result.isError).toBe(true);
+      expect(JSON.stringify(result.content)).toMatch(/did not have the documented shape/);
     },
   );
 });
