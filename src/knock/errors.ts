@@ -67,8 +67,8 @@ export class KnockApiError extends KnockError {
 }
 
 /**
- * Knock, or something in front of it, answered with a redirect (3xx). It is not followed: the token would
- * go along to wherever it points, and Knock's Management API does not redirect its own calls.
+ * Knock, or something in front of it (a proxy, a login page), answered with a redirect (3xx). It is not
+ * followed, so the token never goes along to wherever it points, and its body is not read as an answer.
  */
 export class KnockRedirectError extends KnockError {
   override readonly name = "KnockRedirectError";

@@ -118,9 +118,9 @@ function describeRedirect(error: KnockRedirectError): string {
     : `a redirect (HTTP ${error.status}, no Location)`;
   const ref = error.requestId ? ` Knock request id: ${error.requestId}.` : "";
   return (
-    `Knock answered with ${to}; it was not followed. Check --base-url / KNOCK_MGMT_BASE_URL: it should be ` +
-    `Knock's Management API origin (https://control.knock.app) with no path, reached without a proxy that ` +
-    `redirects (to a login page, say).${ref}`
+    `Knock answered with ${to}; it was not followed. Check --base-url / KNOCK_MGMT_BASE_URL: it should ` +
+    `point at Knock's Management API (https://control.knock.app), not at a proxy or page that redirects ` +
+    `(to a login page, say).${ref}`
   );
 }
 
