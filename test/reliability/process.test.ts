@@ -293,9 +293,9 @@ describe("the sandbox state file survives SIGKILL during writes", () => {
         }
       };
       const lanes = [0, 1, 2, 3].map(writer);
-      // The kill comes at a random moment after the round's first acknowledged write, however slow the
-      // machine is that day, so that every round kills a process in the middle of writing.
-      const wrote = () => [...acknowledged].some((k) => k.startsWith(`r${round}-`));
+      // The kill comes at a random moment after the round's first few acknowledged writes, however slow
+      // the machine is that day, so that every round kills a process in the middle of writing.
+      const wrote = () => [...acknowledged].filter((k) => k.startsWith(`r${round}-`)).length >= 5;
       for (let waited = 0; !wrote() && waited < 10_000; waited += 10) await sleep(10);
       await sleep(Math.random() * 300);
       killed = true;
