@@ -83,6 +83,23 @@ export function callTool(
   return legacy.callTool(params, undefined, options);
 }
 
+/**
+ * One page of resources/list, as the server sent it. Without a cursor a 2026-era client's listResources()
+ * walks every page itself and returns the whole list; its request() sends the one request.
+ */
+export function resourcesPage(session: Session, cursor?: string) {
+  const params = cursor === undefined ? {} : { cursor };
+  if (session.era === "2026-07-28") return session.mcp.request({ method: "resources/list", params });
+  return session.mcp.listResources(params);
+}
+
+/**
+ * Request options for the cacheable requests (lists, reads) that make a 2026-era client ask the server even
+ * when it holds a fresh answer under the server's cache hint; the 2025-era client caches nothing and ignores
+ * them.
+ */
+export const UNCACHED = { cacheMode: "bypass" } as const;
+
 /** How long a list or read stays true and for whom: what a 2026-era result carries beside its payload. */
 export interface CacheHint {
   ttlMs: number;
