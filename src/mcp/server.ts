@@ -49,7 +49,8 @@ export function createServer(config: Config, deps: ServerDeps, era: Era = "legac
         // The tool and prompt lists are fixed for the life of the process; the resource list is not.
         tools: { listChanged: false },
         prompts: { listChanged: false },
-        resources: { subscribe: subscribable, listChanged: true },
+        // A stateless 2025-era instance over HTTP has no stream to say anything on.
+        resources: { subscribe: subscribable, listChanged: subscribable },
         completions: {},
         // 2025-era clients may set a log level; this server logs to stderr and sends none. The 2026-07-28
         // revision has no logging capability.
