@@ -1,4 +1,4 @@
-// deploy/Dockerfile against the server it runs. No container engine is needed:
+// deploy/Dockerfile and deploy/kubernetes.yaml against the server they run. No container engine is needed:
 // the image's command, environment and healthcheck are read from the Dockerfile and run here, on a copy of
 // exactly the files its runtime stage copies, so a change to either side that breaks the other fails here.
 import { type ChildProcess, spawn } from "node:child_process";
@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import { join, posix } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { parseCommandLine } from "../src/config.js";
 import examples from "./fixtures/knock-mapi-sources-examples.json" with { type: "json" };
 import { json, startFakeApi } from "./helpers/fake-api.js";
 
@@ -278,6 +279,57 @@ describe("the image's command and environment, run outside a container", () => {
     expect(exit.code).toBe(2);
     expect(server.stderr()).toContain("--allowed-hosts (KNOCK_MCP_ALLOWED_HOSTS)");
     expect(server.stdout()).toBe("");
+  });
+});
+
+describe("deploy/kubernetes.yaml", () => {
+  const manifest = read("deploy/kubernetes.yaml");
+  const docs = manifest.split(/^---\s*$/m);
+  const deployment = docs.find((d) => /^kind: Deployment$/m.test(d)) ?? "";
+  const service = docs.find((d) => /^kind: Service$/m.test(d)) ?? "";
+  const field = (doc: string, name: string) =>
+    [...doc.matchAll(new RegExp(`^\\s*-?\\s*${name}:\\s*(.+?)\\s*$`, "gm"))].map((m) =>
+      (m[1] ?? "").replace(/^"(.*)"$/, "$1"),
+    );
+
+  it("runs 3 replicas of the image's port, probed on /healthz", () => {
+    expect(field(deployment, "replicas")).toEqual(["3"]);
+    expect(field(deployment, "containerPort")).toEqual([String(IMAGE_PORT)]);
+    const portName = /-\s*name:\s*(\S+)\s*\n\s*containerPort:/.exec(deployment)?.[1];
+    for (const probe of ["readinessProbe", "livenessProbe"]) {
+      const block = new RegExp(
+        `${probe}:\\s*\\n\\s*httpGet:\\s*\\n\\s*path:\\s*(\\S+)\\s*\\n\\s*port:\\s*(\\S+)`,
+      ).exec(deployment);
+      expect(block?.[1], probe).toBe("/healthz");
+      expect([String(IMAGE_PORT), portName], probe).toContain(block?.[2]);
+    }
+    expect(field(service, "type")).toEqual(["ClusterIP"]);
+    expect(field(service, "port")).toEqual(["80"]);
+    expect([String(IMAGE_PORT), portName]).toContain(field(service, "targetPort")[0]);
+  });
+
+  it("gives SIGTERM more time than the server's drain, runs as the image's user, and holds no token", () => {
+    // src/index.ts: the drain's grace period, then the shutdown cap above it.
+    const index = read("src/index.ts");
+    const drainMs = Number(/const DRAIN_GRACE_MS = ([\d_]+);/.exec(index)?.[1]?.replaceAll("_", ""));
+    const capMs = Number(/shutdownCapMs = DRAIN_GRACE_MS \+ ([\d_]+);/.exec(index)?.[1]?.replaceAll("_", ""));
+    expect(drainMs).toBeGreaterThan(0);
+    const preStopMs = Number(/preStop:[\s\S]*?setTimeout\([^,]+,\s*(\d+)\)/.exec(deployment)?.[1] ?? 0);
+    const grace = Number(field(deployment, "terminationGracePeriodSeconds")[0]);
+    expect(grace * 1000).toBeGreaterThan(preStopMs + drainMs + capMs);
+
+    expect(field(deployment, "runAsNonRoot")).toEqual(["true"]);
+    expect(field(deployment, "runAsUser")).toEqual([one(runtime, "USER").split(":")[0]]);
+    expect(field(deployment, "cpu").length).toBe(2);
+    expect(field(deployment, "memory").length).toBe(2);
+
+    // The allowed hosts are required, and must be a list the server accepts on 0.0.0.0.
+    const allowed = /name: KNOCK_MCP_ALLOWED_HOSTS\s*\n\s*value:\s*"?([^"\n]+)"?/.exec(deployment)?.[1];
+    expect(allowed).toBeTruthy();
+    const parsed = parseCommandLine([], { ...IMAGE_ENV, KNOCK_MCP_ALLOWED_HOSTS: allowed });
+    expect(parsed.ok).toBe(true);
+    expect(manifest).not.toMatch(/^kind: Secret$/m);
+    expect(manifest).not.toMatch(/^\s*-?\s*name: KNOCK_SERVICE_TOKEN/m);
   });
 });
 
