@@ -196,26 +196,27 @@ async function runRevision(node, url, revision) {
     else if (expected.has(scenario)) tally.expected++;
     else tally.passed++;
   }
+  const lines = [];
   for (const entry of verdicts.unexpected)
-    process.stdout.write(`FAIL ${revision} ${entry.padEnd(32)} ${describe(resultsDir, entry, false)}\n`);
+    lines.push(`FAIL ${revision} ${entry.padEnd(32)} ${describe(resultsDir, entry, false)}\n`);
   for (const entry of verdicts.stale)
-    process.stdout.write(`FAIL ${revision} ${entry.padEnd(32)} ${describe(resultsDir, entry, true)}\n`);
+    lines.push(`FAIL ${revision} ${entry.padEnd(32)} ${describe(resultsDir, entry, true)}\n`);
 
   // A run that ended without the suite's verdict (a crash, a time-out, an unreadable expected-failures
   // file) counts as one failed scenario and nothing passed; one whose exit code disagrees with the
   // verdicts read here, as one failed scenario more.
   const suiteFailed = status !== 0;
   if (timedOut || !baselineChecked || scored.length === 0 || suiteFailed !== tally.failed > 0) {
-    const lines = stripVTControlCharacters(output).trimEnd().split("\n");
-    const said = lines.find((l) => /^(Server test error|Validation error)/.test(l)) ?? lines.at(-1);
+    const printed = stripVTControlCharacters(output).trimEnd().split("\n");
+    const said = printed.find((l) => /^(Server test error|Validation error)/.test(l)) ?? printed.at(-1);
     const why = timedOut ? `timed out after ${RUN_MS / 1000} s` : `exited ${status}: ${said}`;
-    process.stdout.write(`FAIL ${revision} the suite ${why}\n`);
+    lines.push(`FAIL ${revision} the suite ${why}\n`);
     if (timedOut || !baselineChecked || scored.length === 0) Object.assign(tally, { passed: 0, expected: 0 });
     if (tally.failed === 0) tally.failed = 1;
   }
 
   // Expected failures count neither as passed nor as failed; nor do the scenarios run unscored.
-  process.stdout.write(
+  lines.push(
     `${revision} (${args.join(" ")}): ${scored.length} scenarios: ${tally.passed} passed, ` +
       `${tally.failed} failed, ${tally.expected} expected failures` +
       (unscored.size > 0
@@ -225,14 +226,16 @@ async function runRevision(node, url, revision) {
   );
   const failingUnscored = [...unscored.keys()].filter((s) => ran.includes(s) && summary.get(s) === false);
   if (failingUnscored.length > 0)
-    process.stdout.write(`  unscored, with failed checks: ${failingUnscored.join(" ")}\n`);
+    lines.push(`  unscored, with failed checks: ${failingUnscored.join(" ")}\n`);
 
+  // The suite's own output first, so that this revision's FAIL lines and tally stay together below it.
   if (tally.failed > 0) {
     process.stderr.write(`${output.trimEnd().replace(/^/gm, "    ")}\n`);
     process.stderr.write(`conformance ${revision}: the suite's results are in ${resultsDir}\n`);
   } else {
     rmSync(resultsDir, { recursive: true, force: true });
   }
+  process.stdout.write(lines.join(""));
   return tally;
 }
 
