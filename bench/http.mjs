@@ -37,7 +37,8 @@ const TOKEN = "bench-token";
 export const HTTP_MEM_CONCURRENCY = 16;
 export const HTTP_MEM_CHECKPOINTS = [2_000, 5_000, 10_000, 20_000];
 const MEM_SETTLE_MS = 500;
-const MEM_CAP_MS = 120_000;
+/** The memory run's time cap, unless the caller gives a shorter one (what is left of its own deadline). */
+export const MEM_CAP_MS = 120_000;
 /** The SDK Client's own cost is measured over this many sequential calls (see `clientCost`). */
 const CLIENT_COST_CALLS = 300;
 
@@ -346,7 +347,7 @@ export async function httpThroughput(emulator) {
  * RSS of a fresh replica of ours over 20,000 requests (HTTP_MEM_CONCURRENCY in flight), sampled after a
  * short settle at each checkpoint; the aim is on the growth from 2,000 to 20,000.
  */
-export async function httpMemory(emulator) {
+export async function httpMemory(emulator, capMs = MEM_CAP_MS) {
   const agent = new Agent({ connections: 32, keepAliveTimeout: 30_000, pipelining: 1 });
   let server;
   try {
@@ -356,7 +357,7 @@ export async function httpMemory(emulator) {
     const samples = [];
     await settle();
     samples.push({ requests: 0, rssBytes: rssBytes(server.pid) });
-    const deadline = performance.now() + MEM_CAP_MS;
+    const deadline = performance.now() + capMs;
     let done = 0;
     let errors = 0;
     let firstError;
@@ -377,7 +378,7 @@ export async function httpMemory(emulator) {
     return {
       concurrency: HTTP_MEM_CONCURRENCY,
       settleMs: MEM_SETTLE_MS,
-      capMs: MEM_CAP_MS,
+      capMs,
       requests: done,
       complete: done >= last,
       samples,
