@@ -20,6 +20,7 @@ import {
   HTTP_ROUNDS,
   httpMemory,
   httpThroughput,
+  MEM_CAP_MS,
 } from "./http.mjs";
 import { ERAS, killAll } from "./lib.mjs";
 import { MEM_CHECKPOINTS, MEM_CONCURRENCY, memory } from "./memory.mjs";
