@@ -38,7 +38,7 @@ export const HTTP_MEM_CONCURRENCY = 16;
 export const HTTP_MEM_CHECKPOINTS = [2_000, 5_000, 10_000, 20_000];
 const MEM_SETTLE_MS = 500;
 /** The memory run's time cap, unless the caller gives a shorter one (what is left of its own deadline). */
-export const MEM_CAP_MS = 120_000;
+export const MEM_CAP_MS = 100_000;
 /** The SDK Client's own cost is measured over this many sequential calls (see `clientCost`). */
 const CLIENT_COST_CALLS = 300;
 
