@@ -366,19 +366,26 @@ export async function httpMemory(emulator, capMs = MEM_CAP_MS) {
       done += r.latencies.length + r.errors;
       errors += r.errors;
       firstError ??= r.firstError;
-      // Bounded in time as well as count: a machine too slow for 20,000 within the cap reports how far it got.
-      if (done < checkpoint) break;
+      // Bounded in time as well as count: a machine too slow for 20,000 within the cap reports how far it
+      // got, with one more sample where it stopped.
+      if (done < checkpoint) {
+        if (done > 2_000) {
+          await settle();
+          samples.push({ requests: done, rssBytes: rssBytes(server.pid) });
+        }
+        break;
+      }
       await settle();
       samples.push({ requests: checkpoint, rssBytes: rssBytes(server.pid) });
     }
     const at = (n) => samples.find((s) => s.requests === n)?.rssBytes ?? null;
     const last = HTTP_MEM_CHECKPOINTS.at(-1);
-    // Cut short by the cap, the growth is to the last checkpoint reached (`reachedCheckpoint`).
+    // Cut short by the cap, the growth is to the last sample (`reached` requests).
     const reached = samples.at(-1).requests;
     return {
       concurrency: HTTP_MEM_CONCURRENCY,
       settleMs: MEM_SETTLE_MS,
-      capMs,
+      capMs: Math.round(capMs),
       requests: done,
       complete: done >= last,
       samples,
@@ -386,7 +393,7 @@ export async function httpMemory(emulator, capMs = MEM_CAP_MS) {
       ...(firstError ? { firstError } : {}),
       rssAt2k: at(2_000),
       rssAt20k: at(last),
-      reachedCheckpoint: reached,
+      reached,
       growthBytes: reached > 2_000 ? at(reached) - at(2_000) : null,
     };
   } finally {

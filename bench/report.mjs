@@ -74,7 +74,7 @@ export function findings(eras, coldStart, perCall, http, httpMem) {
     );
   if (!httpMem.complete) {
     lines.push(
-      `ours: the HTTP memory run reached ${httpMem.requests} of ${HTTP_MEM_TOTAL} requests within ${httpMem.capMs / 1000} s`,
+      `ours: the HTTP memory run reached ${httpMem.requests} of ${HTTP_MEM_TOTAL} requests within ${(httpMem.capMs / 1000).toFixed(0)} s`,
     );
   }
   return lines;
@@ -174,7 +174,7 @@ export function table(r) {
     "",
   ]);
   rows.push([
-    `HTTP RSS growth 2,000 → ${hm.complete ? "20,000" : `${(hm.reachedCheckpoint ?? 0).toLocaleString("en-US")} (cut short)`}`,
+    `HTTP RSS growth 2,000 → ${hm.complete ? "20,000" : `${(hm.reached ?? 0).toLocaleString("en-US")} (cut short)`}`,
     hm.growthBytes === null ? "n/a" : mb(hm.growthBytes),
     `≤ ${mb(r.aimValues.httpRssGrowthBytes)}`,
     r.aims.httpRssGrowth === null ? "not measured" : mark(r.aims.httpRssGrowth),
