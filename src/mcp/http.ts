@@ -163,7 +163,10 @@ export async function serveHttp(deps: HttpDeps): Promise<HttpServing> {
 
     // The request's signal ends its work (and its Knock calls) when the caller goes away or time is up.
     const gone = new AbortController();
-    res.once("close", () => gone.abort());
+    // A response that finished was not abandoned: only a caller who left before the end aborts the work.
+    res.once("close", () => {
+      if (!res.writableFinished) gone.abort();
+    });
     if (parsed?.method === "subscriptions/listen") {
       // A stream, not a request: it is not bounded by the deadline and does not hold a concurrency slot.
       release();
