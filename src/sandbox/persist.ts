@@ -82,6 +82,8 @@ const logSchema = z.object({
   verification_status: z.string().nullable(),
   idempotency_key: z.string().nullable(),
   idempotent: z.boolean(),
+  // Added after the first release of this format: files written before it have none.
+  replay_of: z.string().nullable().default(null),
   actions: z.array(actionSchema),
 });
 

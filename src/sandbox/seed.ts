@@ -186,6 +186,7 @@ export function seedState(now: Date): SandboxState {
       verification_status: `${settings.enforce_verification ? "enforced" : "unenforced"}:${hasScript && verified ? "verified" : "unverified"}`,
       idempotency_key: null,
       idempotent: false,
+      replay_of: null,
       actions: [],
     };
     if (!(rejected && settings.enforce_verification)) {
