@@ -105,6 +105,31 @@ describe("POST /v1/sources/{key}/rehearse", () => {
     expect(log.actions).toEqual([]);
   });
 
+  it("says why verification failed in the script's own words", async () => {
+    const create = await client.put("/v1/sources/stripe-copy?environment=development", {
+      source: { name: "Stripe copy", preconfigured_provider: "stripe" },
+    });
+    expect(create.status).toBe(200);
+    const provider = await client.get("/v1/source_providers/stripe?include[]=example_payloads");
+    const example = provider.json.example_payloads["invoice.paid"][0];
+    const tampered = await rehearse("stripe-copy", { ...example, body: { ...example.body, livemode: true } });
+    expect(tampered.json.errors).toEqual([
+      {
+        field: "verification",
+        message: expect.stringMatching(/^the event was rejected: signature mismatch \(/),
+      },
+    ]);
+    const { "stripe-signature": _signature, ...unsigned } = example.headers;
+    const missing = await rehearse("stripe-copy", { ...example, headers: unsigned });
+    expect(missing.json.errors[0].message).toMatch(
+      /^the event was rejected: missing stripe-signature header/,
+    );
+    // A script that gives no reason still gets a sentence.
+    await configure("v", VERIFYING, [trigger]);
+    const bare = await rehearse("v", { body: { type: "signup" }, headers: {} });
+    expect(bare.json.errors[0].message).toMatch(/did not return verified: true/);
+  });
+
   it("runs unverified events when verification is not enforced", async () => {
     await configure(
       "u",

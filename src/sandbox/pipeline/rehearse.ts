@@ -50,6 +50,18 @@ function succeeded(log: StoredLog): boolean {
   return log.actions.every((action) => action.action_status !== "error");
 }
 
+/**
+ * Why verification rejected the event, in the script's own words when it gave any: a script that returns
+ * `{verified: false, reason: "signature mismatch"}` (the catalog's convention) is quoted.
+ */
+function verificationFailure(output: Record<string, unknown> | null): string {
+  const reason = output?.reason ?? output?.error;
+  if (typeof reason === "string" && reason.trim() !== "") {
+    return `the event was rejected: ${reason.trim().slice(0, 300)} (verification is enforced and the preprocess script returned verified: false)`;
+  }
+  return "the event was rejected: verification is enforced and the preprocess script did not return verified: true";
+}
+
 function lowerCaseHeaders(headers: unknown): Record<string, string> {
   const out: Record<string, string> = {};
   if (!isPlainObject(headers)) return out;
@@ -121,13 +133,8 @@ export async function rehearse(
 
   const rejection = ((): MappingError | null => {
     if (scriptError !== null) return { field: "preprocess_script", message: scriptError };
-    if (enforced && !verified) {
-      return {
-        field: "verification",
-        message:
-          "the event was rejected: verification is enforced and the preprocess script did not return verified: true",
-      };
-    }
+    if (enforced && !verified)
+      return { field: "verification", message: verificationFailure(preprocessOutput) };
     if (eventType === null) {
       return {
         field: "event_type_path",
