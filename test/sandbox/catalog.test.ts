@@ -4,6 +4,7 @@ import { ACTION_TYPES } from "../../src/knock/schemas.js";
 import { findProvider, PROVIDERS, SANDBOX_VARS } from "../../src/sandbox/catalog/index.js";
 import type { ExamplePayload, ProviderTemplate } from "../../src/sandbox/catalog/types.js";
 import { closeScriptRunner, runPreprocessScript } from "../../src/sandbox/pipeline/script.js";
+import { runCatalogScript } from "../../src/sandbox/pipeline/script-trusted.js";
 
 const CATEGORIES = [
   "Billing",
@@ -165,6 +166,25 @@ describe("catalog", () => {
         }
       }
     });
+  });
+
+  it("the seed's synchronous runner returns what a rehearsal's worker returns, for every example", async () => {
+    for (const template of PROVIDERS) {
+      const source = template.default_settings.preprocessing_script?.source as string;
+      for (const [eventType, payload] of examples(template)) {
+        for (const rawBody of [JSON.stringify(payload.body), JSON.stringify({ ...payload.body, x: 1 })]) {
+          const ctx = {
+            vars: { ...SANDBOX_VARS },
+            body: JSON.parse(rawBody),
+            rawBody,
+            headers: payload.headers,
+          };
+          expect(runCatalogScript(source, ctx), `${template.key} ${eventType}`).toEqual(
+            await runPreprocessScript(source, ctx),
+          );
+        }
+      }
+    }
   });
 
   describe.each(["stripe", "clerk", "workos"])("%s signatures", (key) => {
