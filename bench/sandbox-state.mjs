@@ -59,6 +59,14 @@ function payload(n) {
   return { body, headers: { "content-type": "application/json" } };
 }
 
+/** How many logs the source still lists in development (its status counts them). */
+async function logsKept(url) {
+  const res = await fetch(`${url}/v1/sources/app-webhooks/status?environment=development`, {
+    headers: { authorization: "Bearer bench" },
+  });
+  return (await res.json()).events_count;
+}
+
 async function rehearseAll(url) {
   const times = [];
   for (let n = 0; n < REHEARSALS; n++) {
@@ -94,19 +102,21 @@ async function main() {
   try {
     log(`${REHEARSALS} rehearsals of ${PAYLOAD_BYTES} bytes, in memory`);
     const memory = await startEmulator([]);
-    const inMemory = await rehearseAll(memory.url).finally(() => memory.close());
+    const inMemory = await rehearseAll(memory.url);
+    const keptInMemory = await logsKept(memory.url).finally(() => memory.close());
     log(`${REHEARSALS} rehearsals of ${PAYLOAD_BYTES} bytes, with --state`);
     const state = join(dir, "state.json");
     const persisted = await startEmulator(["--state", state]);
-    const onDisk = await rehearseAll(persisted.url).finally(() => persisted.close());
+    const onDisk = await rehearseAll(persisted.url);
+    const keptOnDisk = await logsKept(persisted.url).finally(() => persisted.close());
     const files = Object.fromEntries(readdirSync(dir).map((name) => [name, statSync(join(dir, name)).size]));
     const result = {
       date: new Date().toISOString(),
       build,
       rehearsals: REHEARSALS,
       payloadBytes: PAYLOAD_BYTES,
-      inMemory: summary(inMemory),
-      withState: summary(onDisk),
+      inMemory: { ...summary(inMemory), logsKept: keptInMemory },
+      withState: { ...summary(onDisk), logsKept: keptOnDisk },
       files,
     };
     if (JSON_OUT) {
@@ -114,7 +124,7 @@ async function main() {
     } else {
       const mb = (bytes) => `${(bytes / 1e6).toFixed(1)} MB`;
       const line = (name, s) =>
-        `${name.padEnd(14)} median ${s.medianMs} ms, p95 ${s.p95Ms} ms, last ${s.lastMs} ms`;
+        `${name.padEnd(14)} median ${s.medianMs} ms, p95 ${s.p95Ms} ms, last ${s.lastMs} ms; ${s.logsKept} logs of the source kept`;
       const lines = [
         `${REHEARSALS} rehearsals of ${mb(PAYLOAD_BYTES)} payloads against the emulator:`,
         line("in memory", result.inMemory),

@@ -167,8 +167,7 @@ export async function rehearse(
     log.actions = run.actions;
     errors = run.errors;
   }
-  store.state.logs.push(log);
-  await store.commit();
+  await store.addLog(log);
 
   const failed = log.actions.filter((action) => action.action_status === "error").length;
   const successful = log.actions.filter((action) => action.action_status === "success").length;
