@@ -229,6 +229,10 @@ const COMPACT_AFTER_BYTES = 4 * 1024 * 1024;
 export class StateWriter {
   private chain: Promise<void> = Promise.resolve();
   private handle: FileHandle | null = null;
+  /** The log file's size as written so far (whole lines only). */
+  private diskBytes: number;
+  /** A write failed and left the file behind memory: nothing is appended until a rewrite succeeds. */
+  private broken = false;
   /** The log file's size once every queued write is done. */
   private logFileBytes: number;
   readonly logsPath: string;
@@ -239,6 +243,7 @@ export class StateWriter {
   ) {
     this.logsPath = logsPathFor(path);
     this.logFileBytes = logFileBytes;
+    this.diskBytes = logFileBytes;
   }
 
   /** Rewrites the snapshot: the sources and next_seq, no logs. */
@@ -253,24 +258,44 @@ export class StateWriter {
    */
   appendLog(line: string, kept: readonly StoredLog[], keptBytes: number): Promise<void> {
     const bytes = lineBytes(line);
-    if (this.logFileBytes + bytes - keptBytes > Math.max(keptBytes, COMPACT_AFTER_BYTES)) {
-      return this.rewriteLogs(kept);
-    }
+    const garbage = this.logFileBytes + bytes - keptBytes;
+    if (this.broken || garbage > Math.max(keptBytes, COMPACT_AFTER_BYTES)) return this.rewriteLogs(kept);
     this.logFileBytes += bytes;
     return this.enqueue(async () => {
-      this.handle ??= await open(this.logsPath, "a", 0o600);
-      await this.handle.write(`${line}\n`);
-      await this.handle.datasync();
+      if (this.broken) throw new Error(`${this.logsPath} could not be repaired after a failed write`);
+      try {
+        this.handle ??= await open(this.logsPath, "a", 0o600);
+        await this.handle.write(`${line}\n`);
+        await this.handle.datasync();
+        this.diskBytes += bytes;
+      } catch (error) {
+        // Part of the line may be on disk: cut it off, or append nothing more until the file is rewritten.
+        try {
+          await this.handle?.truncate(this.diskBytes);
+        } catch {
+          this.broken = true;
+        }
+        throw error;
+      }
     });
   }
 
   /** Writes the log file anew with exactly `logs` (copied now: later additions are appended after it). */
   rewriteLogs(logs: readonly StoredLog[]): Promise<void> {
     const text = logs.map((log) => `${logLine(log)}\n`).join("");
-    this.logFileBytes = Buffer.byteLength(text, "utf8");
+    const bytes = Buffer.byteLength(text, "utf8");
+    this.logFileBytes = bytes;
     return this.enqueue(async () => {
       await this.closeHandle();
-      await writeAtomically(this.logsPath, text);
+      try {
+        await writeAtomically(this.logsPath, text);
+      } catch (error) {
+        // The previous file is intact but lacks what this rewrite held: the next log tries again.
+        this.broken = true;
+        throw error;
+      }
+      this.diskBytes = bytes;
+      this.broken = false;
     });
   }
 
@@ -280,6 +305,7 @@ export class StateWriter {
     return this.enqueue(async () => {
       await this.closeHandle();
       await truncate(this.logsPath, bytes);
+      this.diskBytes = bytes;
     });
   }
 
