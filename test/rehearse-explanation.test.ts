@@ -158,6 +158,23 @@ describe("against Knock (a fake that shows only what the API documents)", () => 
     ]);
   });
 
+  it("calls a quiet event with active mappings a likely replay when the log has no label", async () => {
+    await withKnock({ status: 200, body: quiet }, page({ id: "log_1", event: "user.created", actions: [] }), {
+      status: 200,
+      body: {
+        key: "app",
+        name: "App",
+        created_at: "2026-01-01T00:00:00Z",
+        updated_at: "2026-01-01T00:00:00Z",
+        environment_settings: { development: { settings: {}, mappings: [mapping("user.created")] } },
+      },
+    });
+    const res = await rehearse(session as Session, { key: "app", payload: { body: {} } });
+    expect(res.explanation).toMatch(
+      /^No action ran, though event type "user.created" has active mappings: likely an idempotent replay/,
+    );
+  });
+
   it("quotes the reason in the log's preprocess_output when Knock's error says less", async () => {
     await withKnock(
       {

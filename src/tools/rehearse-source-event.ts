@@ -57,9 +57,10 @@ export default defineTool({
 
 /**
  * Why a rehearsal failed or ran no action, from its log (read back as list_source_logs would) and, for an
- * event no mapping took, the source's mappings. Works the same against Knock and the sandbox: it reads only
- * what the API shows (the `reason` a script returns, the log's `idempotent` label and the sandbox's
- * `replay_of`, each action's `action_result.error`) and says less when a field is not there.
+ * event no mapping took, the source's mappings, both through the client, so it works against Knock as
+ * against the sandbox. It reads the `reason` a script returned (in the log's preprocess_output), each
+ * action's `action_result.error`, and the `idempotent` label and `replay_of` that the sandbox puts on a
+ * replay (Knock's spec documents neither), and says less when a field is not there.
  */
 async function explain(
   client: KnockClient,
@@ -105,7 +106,7 @@ async function explain(
   const mappings = source.environment_settings[environment]?.mappings ?? [];
   const live = mappings.filter((m) => m.active !== false && m.is_deleted !== true);
   if (live.some((m) => m.event_type === event)) {
-    return `No action ran, though event type "${event}" has active mappings; an idempotency key seen within 24 hours would do this.`;
+    return `No action ran, though event type "${event}" has active mappings: likely an idempotent replay (same idempotency key and event type within 24 hours).`;
   }
   const types = [...new Set(live.map((m) => String(m.event_type)))];
   const listed =
