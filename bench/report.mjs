@@ -19,17 +19,25 @@ export function machine() {
 const ms = (v) => `${v.toFixed(2)} ms`;
 const kb = (v) => `${(v / 1024).toFixed(1)} KB`;
 const mb = (v) => `${(v / 1024 / 1024).toFixed(1)} MB`;
+const cpu = (s) => (s?.serverCpuMsPerRequest == null ? "n/a" : ms(s.serverCpuMsPerRequest));
 const mark = (met) => (met === null ? "no answer" : met ? "met" : "NOT MET");
+const HTTP_MEM_TOTAL = 20_000;
+const rps = (s) => `${Math.round(s.requestsPerSecond).toLocaleString("en-US")} req/s`;
+const httpFigure = (s) => (s ? `${rps(s)}; ${ms(s.p50Ms)} / ${ms(s.p99Ms)}` : "no answer");
+const ratio = (v) => (v === null ? "n/a" : `${v.toFixed(2)}×`);
 const spread = (s) => (s ? `${ms(s.median)} / ${ms(s.p95)}` : "no answer");
 
 /** What the servers are called in the report and in findings. */
 export const LABELS = { ours: "ours", baseline: "bare SDK v2 baseline", fetchServer: "SDK v2 fetch server" };
+/** The same over HTTP, where `baseline` is bench/http-baseline-server.mjs. */
+export const HTTP_LABELS = { ours: "ours", baseline: "bare SDK v2 HTTP server" };
 
 /**
  * One line per server that did not answer an era (from the era check, with the SDK's reason), then one per
- * measure a server dropped out of for another reason.
+ * measure a server dropped out of for another reason, then the HTTP servers that did not answer and the
+ * requests that failed under load.
  */
-export function findings(eras, coldStart, perCall) {
+export function findings(eras, coldStart, perCall, http, httpMem) {
   const lines = [];
   for (const [name, byEra] of Object.entries(eras)) {
     for (const [version, check] of Object.entries(byEra)) {
@@ -46,6 +54,28 @@ export function findings(eras, coldStart, perCall) {
           lines.push(`${LABELS[name]}: failed in the ${version} era during ${measure}: ${reason}`);
       }
     }
+  }
+  for (const [name, reason] of Object.entries(http.unanswered)) {
+    lines.push(`${HTTP_LABELS[name]}: no answer over HTTP in the ${http.era} era: ${reason}`);
+  }
+  for (const level of http.levels) {
+    for (const name of ["ours", "baseline"]) {
+      const s = level[name];
+      if (s?.errors > 0) {
+        lines.push(
+          `${HTTP_LABELS[name]}: ${s.errors} failed HTTP requests at ${level.concurrency} callers, first: ${s.firstError}`,
+        );
+      }
+    }
+  }
+  if (httpMem.errors > 0)
+    lines.push(
+      `ours: ${httpMem.errors} failed HTTP requests in the memory run, first: ${httpMem.firstError}`,
+    );
+  if (!httpMem.complete) {
+    lines.push(
+      `ours: the HTTP memory run reached ${httpMem.requests} of ${HTTP_MEM_TOTAL} requests within ${(httpMem.capMs / 1000).toFixed(0)} s`,
+    );
   }
   return lines;
 }
@@ -108,6 +138,47 @@ export function table(r) {
     "",
     "",
   ]);
+  const h = r.http;
+  rows.push([
+    `Answers ${h.era} over HTTP (SDK v2 Client)`,
+    Object.entries(HTTP_LABELS)
+      .map(([name, label]) => `${label} ${h.unanswered[name] === undefined ? "yes" : "NO"}`)
+      .join(", "),
+    "",
+    "",
+  ]);
+  for (const level of h.levels) {
+    const n = level.concurrency;
+    const judged = n === r.aimValues.httpAimLevel;
+    const callers = `${n} caller${n === 1 ? "" : "s"}`;
+    rows.push([`HTTP get_source, ${callers}, ours (req/s; p50 / p99)`, httpFigure(level.ours), "", ""]);
+    rows.push([`HTTP get_source, ${callers}, bare SDK v2 HTTP server`, httpFigure(level.baseline), "", ""]);
+    rows.push([
+      `HTTP get_source, ${callers}, ours/bare throughput`,
+      ratio(level.throughputRatio),
+      judged ? `≥ ${r.aimValues.httpThroughputRatio.toFixed(2)}×` : "",
+      judged ? mark(r.aims.httpThroughput) : "",
+    ]);
+    rows.push([
+      `HTTP get_source, ${callers}, ours/bare p99`,
+      ratio(level.p99Ratio),
+      judged ? `≤ ${r.aimValues.httpP99Ratio.toFixed(2)}×` : "",
+      judged ? mark(r.aims.httpP99) : "",
+    ]);
+  }
+  const hm = h.memory;
+  rows.push([
+    "HTTP RSS after 2,000 / 20,000 requests, ours",
+    `${hm.rssAt2k === null ? "n/a" : mb(hm.rssAt2k)} / ${hm.rssAt20k === null ? "n/a" : mb(hm.rssAt20k)}`,
+    "",
+    "",
+  ]);
+  rows.push([
+    `HTTP RSS growth 2,000 → ${hm.complete ? "20,000" : `${(hm.reached ?? 0).toLocaleString("en-US")} (cut short)`}`,
+    hm.growthBytes === null ? "n/a" : mb(hm.growthBytes),
+    `≤ ${mb(r.aimValues.httpRssGrowthBytes)}`,
+    r.aims.httpRssGrowth === null ? "not measured" : mark(r.aims.httpRssGrowth),
+  ]);
   const x = r.context;
   rows.push([
     `tools/list (${x.tools.count} tools)`,
@@ -163,6 +234,16 @@ export function table(r) {
     `  Second server, full GC forced at each sample (calls → live heap / RSS after GC): ${m.afterGc
       .map((s) => `${s.calls} → ${mb(s.heapUsedAfterGcBytes)} / ${mb(s.rssAfterGcBytes)}`)
       .join(", ")}`,
+    `HTTP (${h.era}): ${h.rounds} rounds of ${h.roundMs / 1000} s per server per level, interleaved, after ` +
+      `${h.warmupMs / 1000} s warm-up; hand-built POSTs with the SDK Client's own headers and body. Server CPU ` +
+      `per request (ours / bare): ${h.levels
+        .map((l) => `${l.concurrency} → ${cpu(l.ours)} / ${cpu(l.baseline)}`)
+        .join(", ")}.`,
+    h.loadGenerator
+      ? `  Load generator CPU per call: SDK v2 Client ${ms(h.loadGenerator.sdkClientCpuMsPerCall)}, hand-built ` +
+        `${ms(h.loadGenerator.handBuiltCpuMsPerCall)}. HTTP memory, ${hm.concurrency} in flight, ${hm.settleMs} ms ` +
+        `settle (requests → RSS): ${hm.samples.map((s) => `${s.requests} → ${mb(s.rssBytes)}`).join(", ")}`
+      : `  HTTP memory (requests → RSS): ${hm.samples.map((s) => `${s.requests} → ${mb(s.rssBytes)}`).join(", ")}`,
     `Cold start: ${r.coldStart.runs} runs of each per era, interleaved. Per call: ${r.perCall.calls} calls of each ` +
       `per era after ${r.perCall.warmup} warm-up, interleaved. tools/list, throughput and memory: ${t.era} era.`,
     "Units: KB = 1,024 bytes; tokens ≈ characters / 4; p95 = 95th percentile.",

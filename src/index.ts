@@ -20,10 +20,6 @@ import { USER_AGENT, VERSION } from "./shared/version.js";
  */
 const SANDBOX_TOKEN = "knock-sources-mcp-sandbox-token";
 
-// A stdio server lives as long as the host's session and is idle most of the time: V8's memory-saving
-// mode keeps its resident memory flat (measured by `npm run bench`) for a small cost in throughput.
-setFlagsFromString("--optimize-for-size");
-
 /** Over HTTP, how long requests in flight may take to finish after SIGTERM before they are cut off. */
 const DRAIN_GRACE_MS = 10_000;
 
@@ -100,6 +96,10 @@ async function main(): Promise<void> {
 }
 
 async function serveStdioSession(config: Config, secrets: readonly string[]): Promise<void> {
+  // A stdio server lives as long as the host's session and is idle most of the time: V8's memory-saving
+  // mode keeps its resident memory flat (measured by `npm run bench`) for a small cost in throughput. An
+  // HTTP replica serves a whole team and is throughput-bound, so it keeps V8's defaults.
+  setFlagsFromString("--optimize-for-size");
   const http = config.serviceToken
     ? new KnockHttp({
         baseUrl: config.baseUrl,

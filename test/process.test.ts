@@ -27,7 +27,7 @@ describe("the built server over stdio", () => {
       expect(init.instructions).toMatch(/list_sources/);
 
       const list = await server.request("tools/list");
-      expect(list.result.tools).toHaveLength(TOOLS.length);
+      expect(list.result.tools.map((t: { name: string }) => t.name)).toEqual(TOOLS.map((t) => t.name));
 
       const call = await server.request("tools/call", { name: "list_sources", arguments: {} });
       expect(call.result.isError).toBeUndefined();
@@ -100,7 +100,8 @@ describe("the built server over stdio", () => {
       server.child.stdin.write(`${"x".repeat(11 * 1024 * 1024)}\n`);
       const started = Date.now();
       expect((await server.exited).code).toBe(1);
-      expect(Date.now() - started).toBeLessThan(5_000);
+      // Promptly, not hanging: well within the test's own timeout even on a loaded machine.
+      expect(Date.now() - started).toBeLessThan(10_000);
       expect(server.stderr()).toMatch(/exceeded maximum size/);
       expect(server.stderr()).toMatch(/exiting with status 1/);
       expect(nonProtocolLines(server.stdoutLines)).toEqual([]);

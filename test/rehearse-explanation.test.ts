@@ -1,29 +1,30 @@
 // rehearse_source_event says why a rehearsal failed or ran no action, from the rehearsal's own log and, for
 // an event no mapping took, the source's mappings: against the sandbox, and against a fake Knock that shows
-// only what the API documents.
+// only what the API documents. Both protocol eras, each against its own sandbox and fake.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { connect, testConfig } from "./helpers/mcp.js";
+import { callTool, connect, ERAS, payloadOf, type Session, testConfig } from "./helpers/mcp.js";
 import { mockKnock } from "./helpers/mock-knock.js";
 import { sandboxClient } from "./helpers/sandbox.js";
 
-type Session = Awaited<ReturnType<typeof connect>>;
-
 async function rehearse(session: Session, args: Record<string, unknown>) {
-  const result = await session.mcp.callTool({ name: "rehearse_source_event", arguments: args });
+  const result = payloadOf(
+    session.era,
+    await callTool(session, { name: "rehearse_source_event", arguments: args }),
+  );
   const text = (result.content as Array<{ text: string }>)[0]?.text ?? "";
   if (result.isError) throw new Error(`rehearse_source_event failed: ${text}`);
   expect(JSON.parse(text)).toEqual(result.structuredContent);
   return result.structuredContent as Record<string, any>;
 }
 
-describe("against the sandbox", () => {
+describe.each(ERAS)("against the sandbox (%s)", (era) => {
   let env: Awaited<ReturnType<typeof sandboxClient>>;
   let session: Session;
   let example: { body: Record<string, unknown>; headers: Record<string, string> };
 
   beforeAll(async () => {
     env = await sandboxClient();
-    session = await connect(testConfig({ sandbox: true }), env.client);
+    session = await connect(testConfig({ sandbox: true }), env.client, era);
     await env.client.upsertSource("billing", "development", {
       name: "Billing",
       preconfigured_provider: "stripe",
@@ -84,7 +85,7 @@ describe("against the sandbox", () => {
   });
 });
 
-describe("against Knock (a fake that shows only what the API documents)", () => {
+describe.each(ERAS)("against Knock (a fake that shows only what the API documents) (%s)", (era) => {
   let session: Session | undefined;
   afterEach(async () => {
     await session?.close();
@@ -115,7 +116,7 @@ describe("against Knock (a fake that shows only what the API documents)", () => 
   async function withKnock(...replies: Array<{ status: number; body: unknown }>) {
     const knock = mockKnock();
     knock.enqueue(...replies);
-    session = await connect(testConfig(), knock.client);
+    session = await connect(testConfig(), knock.client, era);
     return knock;
   }
 

@@ -11,9 +11,10 @@ const toolFiles = readdirSync(new URL("../src/tools/", import.meta.url)).filter(
 );
 
 describe("the tool table", () => {
-  it("holds the nine sources operations, one file each, named after the tool", () => {
-    expect(TOOLS).toHaveLength(9);
-    expect(new Set(TOOLS.map((t) => t.name)).size).toBe(9);
+  it("holds the sources operations, one file each, named after the tool, each name once", () => {
+    expect(TOOLS.length).toBeGreaterThan(0);
+    expect(TOOLS).toHaveLength(toolFiles.length);
+    expect(new Set(TOOLS.map((t) => t.name)).size).toBe(TOOLS.length);
     expect(toolFiles.sort()).toEqual(TOOLS.map((t) => `${t.name.replaceAll("_", "-")}.ts`).sort());
   });
 
@@ -105,10 +106,11 @@ describe("the JSON Schemas hosts receive", () => {
 });
 
 describe("the context the tool list costs", () => {
-  it("stays within 14 KB of JSON for all nine tools with their output schemas", async () => {
+  it("stays within 14 KB of JSON for all the tools with their output schemas", async () => {
     const session = await connect(testConfig(), undefined);
     try {
       const { tools } = await session.mcp.listTools();
+      expect(tools.map((t) => t.name)).toEqual(TOOLS.map((t) => t.name));
       const bytes = Buffer.byteLength(JSON.stringify(tools));
       // Paid in the model's context on every turn; trim descriptions before raising this.
       expect(bytes, `tools/list is ${bytes} bytes`).toBeLessThanOrEqual(14 * 1024);

@@ -1,485 +1,484 @@
-// Every tool through a real MCP Client over InMemoryTransport, with a fake Knock behind the client.
-// Each result is snapshotted in full: what the model sees, text and structuredContent alike.
+// Every tool through a real MCP Client of each protocol era over InMemoryTransport, with a fake Knock behind
+// the client. Each result is snapshotted in full: what the model sees, text and structuredContent alike, the
+// same in both eras once the 2026 era's envelope (checked by payloadOf) is set aside.
 import { afterEach, describe, expect, it } from "vitest";
+import { TOOLS } from "../src/tools/index.js";
 import cliFixtures from "./fixtures/knock-cli-test-error-fixtures.json" with { type: "json" };
 import examples from "./fixtures/knock-mapi-sources-examples.json" with { type: "json" };
-import { connect, testConfig } from "./helpers/mcp.js";
+import { connect, ERAS, payloadOf, STABLE_HINT, testConfig } from "./helpers/mcp.js";
 import { mockKnock, TOKEN } from "./helpers/mock-knock.js";
 
-let session: Awaited<ReturnType<typeof connect>> | undefined;
-afterEach(async () => {
-  await session?.close();
-  session = undefined;
-});
-
-async function call(name: string, args: Record<string, unknown>, reply: { status: number; body: unknown }) {
-  const knock = mockKnock();
-  knock.always(reply);
-  session = await connect(testConfig(), knock.client);
-  const result = await session.mcp.callTool({ name, arguments: args });
-  return { result, requests: knock.requests.map((r) => `${r.method} ${r.path}`) };
-}
-
-describe("each tool, end to end", () => {
-  it("list_sources", async () => {
-    const { result, requests } = await call(
-      "list_sources",
-      {},
-      { status: 200, body: examples.SourcesResponse },
-    );
-    expect(requests).toEqual(["GET /v1/sources?environment=development"]);
-    expect(result).toMatchInlineSnapshot(`
-      {
-        "content": [
-          {
-            "text": "{"entries":[{"key":"webhook","name":"Webhook","description":"Receives webhook events","custom_image_url":null}]}",
-            "type": "text",
-          },
-        ],
-        "structuredContent": {
-          "entries": [
-            {
-              "custom_image_url": null,
-              "description": "Receives webhook events",
-              "key": "webhook",
-              "name": "Webhook",
-            },
-          ],
-        },
-      }
-    `);
+describe.each(ERAS)("%s", (era) => {
+  let session: Awaited<ReturnType<typeof connect>> | undefined;
+  afterEach(async () => {
+    await session?.close();
+    session = undefined;
   });
 
-  it("get_source", async () => {
-    const { result, requests } = await call(
-      "get_source",
-      { key: "my-source", environment: "staging" },
-      { status: 200, body: cliFixtures["source_factory (test/support/factory.ts, export const source)"] },
-    );
-    expect(requests).toEqual(["GET /v1/sources/my-source?environment=staging"]);
-    expect(result).toMatchInlineSnapshot(`
-      {
-        "content": [
-          {
-            "text": "{"key":"my-source","name":"My Source","description":"A source for receiving events","environment_settings":{"development":{"settings":{"endpoint":"https://api.knock.app/integrations/receive/abc123","enforce_verification":false,"preprocess_script":null},"mappings":[],"updated_at":"2022-12-31T12:00:00.000000Z"}},"created_at":"2022-12-31T12:00:00.000000Z","updated_at":"2022-12-31T12:00:00.000000Z","custom_image_url":null}",
-            "type": "text",
-          },
-        ],
-        "structuredContent": {
-          "created_at": "2022-12-31T12:00:00.000000Z",
-          "custom_image_url": null,
-          "description": "A source for receiving events",
-          "environment_settings": {
-            "development": {
-              "mappings": [],
-              "settings": {
-                "endpoint": "https://api.knock.app/integrations/receive/abc123",
-                "enforce_verification": false,
-                "preprocess_script": null,
+  async function call(name: string, args: Record<string, unknown>, reply: { status: number; body: unknown }) {
+    const knock = mockKnock();
+    knock.always(reply);
+    session = await connect(testConfig(), knock.client, era);
+    const result = payloadOf(era, await session.mcp.callTool({ name, arguments: args }));
+    return { result, requests: knock.requests.map((r) => `${r.method} ${r.path}`) };
+  }
+
+  describe("each tool, end to end", () => {
+    it("list_sources", async () => {
+      const { result, requests } = await call(
+        "list_sources",
+        {},
+        { status: 200, body: examples.SourcesResponse },
+      );
+      expect(requests).toEqual(["GET /v1/sources?environment=development"]);
+      expect(result).toMatchInlineSnapshot(`
+        {
+          "content": [
+            {
+              "text": "{"entries":[{"key":"webhook","name":"Webhook","description":"Receives webhook events","custom_image_url":null}]}",
+              "type": "text",
+            },
+          ],
+          "structuredContent": {
+            "entries": [
+              {
+                "custom_image_url": null,
+                "description": "Receives webhook events",
+                "key": "webhook",
+                "name": "Webhook",
               },
-              "updated_at": "2022-12-31T12:00:00.000000Z",
-            },
-          },
-          "key": "my-source",
-          "name": "My Source",
-          "updated_at": "2022-12-31T12:00:00.000000Z",
-        },
-      }
-    `);
-  });
-
-  it("upsert_source", async () => {
-    const { result, requests } = await call(
-      "upsert_source",
-      { key: "segment-source", name: "Segment Source", preconfigured_provider: "segment" },
-      { status: 200, body: { source: examples.Source } },
-    );
-    expect(requests).toEqual(["PUT /v1/sources/segment-source?environment=development"]);
-    expect(result).toMatchInlineSnapshot(`
-      {
-        "content": [
-          {
-            "text": "{"key":"segment-source","name":"Segment Source","description":"Receives events from Segment.","environment_settings":{"development":{"settings":{"endpoint":"https://api.knock.app/integrations/receive/src_123","enforce_idempotency":true,"enforce_verification":false,"event_type_path":"body.event","handle_identifies":true,"idempotency_key_path":"body.messageId","preprocess_script":{"language":"javascript","source":"return event;"},"timestamp_path":"body.timestamp"},"mappings":[],"updated_at":"2021-01-01T00:00:00Z"}},"created_at":"2021-01-01T00:00:00Z","updated_at":"2021-01-01T00:00:00Z","custom_image_url":null}",
-            "type": "text",
-          },
-        ],
-        "structuredContent": {
-          "created_at": "2021-01-01T00:00:00Z",
-          "custom_image_url": null,
-          "description": "Receives events from Segment.",
-          "environment_settings": {
-            "development": {
-              "mappings": [],
-              "settings": {
-                "endpoint": "https://api.knock.app/integrations/receive/src_123",
-                "enforce_idempotency": true,
-                "enforce_verification": false,
-                "event_type_path": "body.event",
-                "handle_identifies": true,
-                "idempotency_key_path": "body.messageId",
-                "preprocess_script": {
-                  "language": "javascript",
-                  "source": "return event;",
-                },
-                "timestamp_path": "body.timestamp",
-              },
-              "updated_at": "2021-01-01T00:00:00Z",
-            },
-          },
-          "key": "segment-source",
-          "name": "Segment Source",
-          "updated_at": "2021-01-01T00:00:00Z",
-        },
-      }
-    `);
-  });
-
-  it("get_source_status", async () => {
-    const { result, requests } = await call(
-      "get_source_status",
-      { key: "stripe" },
-      { status: 200, body: examples.SourceStatusResponse },
-    );
-    expect(requests).toEqual(["GET /v1/sources/stripe/status?environment=development"]);
-    expect(result).toMatchInlineSnapshot(`
-      {
-        "content": [
-          {
-            "text": "{"events_count":42,"last_event_received":"2026-05-11T16:00:00Z","mappings_count":2,"mappings_requiring_commit":[{"action_type":"workflows_trigger","active":true,"event_type":"invoice.created","is_deleted":false,"resource_key":"invoice-created","status":"updated"}]}",
-            "type": "text",
-          },
-        ],
-        "structuredContent": {
-          "events_count": 42,
-          "last_event_received": "2026-05-11T16:00:00Z",
-          "mappings_count": 2,
-          "mappings_requiring_commit": [
-            {
-              "action_type": "workflows_trigger",
-              "active": true,
-              "event_type": "invoice.created",
-              "is_deleted": false,
-              "resource_key": "invoice-created",
-              "status": "updated",
-            },
-          ],
-        },
-      }
-    `);
-  });
-
-  it("rehearse_source_event", async () => {
-    const { result, requests } = await call(
-      "rehearse_source_event",
-      { key: "webhook", payload: examples.SourceRehearseRequest.payload },
-      { status: 200, body: examples.SourceRehearseResponse },
-    );
-    expect(requests).toEqual(["POST /v1/sources/webhook/rehearse?environment=development"]);
-    expect(result).toMatchInlineSnapshot(`
-      {
-        "content": [
-          {
-            "text": "{"log_id":"log_123","status":"ok","action_logs_count":1,"successful_action_logs_count":1,"failed_action_logs_count":0,"errors":null}",
-            "type": "text",
-          },
-        ],
-        "structuredContent": {
-          "action_logs_count": 1,
-          "errors": null,
-          "failed_action_logs_count": 0,
-          "log_id": "log_123",
-          "status": "ok",
-          "successful_action_logs_count": 1,
-        },
-      }
-    `);
-  });
-
-  it("list_source_events", async () => {
-    const { result, requests } = await call(
-      "list_source_events",
-      { key: "webhook" },
-      { status: 200, body: examples.SourceEventsResponse },
-    );
-    expect(requests).toEqual(["GET /v1/sources/webhook/events?environment=development"]);
-    expect(result).toMatchInlineSnapshot(`
-      {
-        "content": [
-          {
-            "text": "{"entries":[{"event":"user.created","last_received_at":"2024-01-15T12:00:00Z"}]}",
-            "type": "text",
-          },
-        ],
-        "structuredContent": {
-          "entries": [
-            {
-              "event": "user.created",
-              "last_received_at": "2024-01-15T12:00:00Z",
-            },
-          ],
-        },
-      }
-    `);
-  });
-
-  it("list_source_logs", async () => {
-    const { result, requests } = await call(
-      "list_source_logs",
-      { key: "stripe", include: ["actions"], limit: 5 },
-      { status: 200, body: examples.SourceLogsResponse },
-    );
-    expect(requests).toEqual([
-      "GET /v1/sources/stripe/logs?environment=development&include[]=actions&limit=5",
-    ]);
-    expect(result).toMatchInlineSnapshot(`
-      {
-        "content": [
-          {
-            "text": "{"entries":[{"id":"log_123","event":"invoice.created","inserted_at":"2024-01-15T12:00:00Z","data":{"invoice_id":"inv_123"},"preprocess_output":null,"source":null,"verification_status":"enforced:verified"}],"page_info":{"after":null,"before":null,"page_size":25}}",
-            "type": "text",
-          },
-        ],
-        "structuredContent": {
-          "entries": [
-            {
-              "data": {
-                "invoice_id": "inv_123",
-              },
-              "event": "invoice.created",
-              "id": "log_123",
-              "inserted_at": "2024-01-15T12:00:00Z",
-              "preprocess_output": null,
-              "source": null,
-              "verification_status": "enforced:verified",
-            },
-          ],
-          "page_info": {
-            "after": null,
-            "before": null,
-            "page_size": 25,
-          },
-        },
-      }
-    `);
-  });
-
-  it("list_source_providers", async () => {
-    const { result, requests } = await call(
-      "list_source_providers",
-      {},
-      { status: 200, body: examples.SourceProvidersResponse },
-    );
-    expect(requests).toEqual(["GET /v1/source_providers"]);
-    expect(result).toMatchInlineSnapshot(`
-      {
-        "content": [
-          {
-            "text": "{"entries":[{"key":"segment","version":"1.0.0","provider":{"name":"Segment","description":"Receive customer events from Segment."}}]}",
-            "type": "text",
-          },
-        ],
-        "structuredContent": {
-          "entries": [
-            {
-              "key": "segment",
-              "provider": {
-                "description": "Receive customer events from Segment.",
-                "name": "Segment",
-              },
-              "version": "1.0.0",
-            },
-          ],
-        },
-      }
-    `);
-  });
-
-  it("get_source_provider", async () => {
-    const { result, requests } = await call(
-      "get_source_provider",
-      { key: "segment", include: ["static_fields"] },
-      { status: 200, body: examples.SourceProviderResponse },
-    );
-    expect(requests).toEqual(["GET /v1/source_providers/segment?include[]=static_fields"]);
-    expect(result).toMatchInlineSnapshot(`
-      {
-        "content": [
-          {
-            "text": "{"key":"segment","version":"1.0.0","provider":{"name":"Segment","description":"Receive customer events from Segment.","categories":["Analytics"],"webhook_docs_url":"https://segment.com/docs/connections/destinations/catalog/webhooks","website_url":"https://segment.com"},"default_settings":{"event_type_path":"body.event","enforce_verification":false,"idempotency_key_path":"body.messageId","timestamp_path":"body.timestamp"}}",
-            "type": "text",
-          },
-        ],
-        "structuredContent": {
-          "default_settings": {
-            "enforce_verification": false,
-            "event_type_path": "body.event",
-            "idempotency_key_path": "body.messageId",
-            "timestamp_path": "body.timestamp",
-          },
-          "key": "segment",
-          "provider": {
-            "categories": [
-              "Analytics",
             ],
-            "description": "Receive customer events from Segment.",
-            "name": "Segment",
-            "webhook_docs_url": "https://segment.com/docs/connections/destinations/catalog/webhooks",
-            "website_url": "https://segment.com",
           },
-          "version": "1.0.0",
-        },
-      }
-    `);
-  });
-});
+        }
+      `);
+    });
 
-describe("the error boundary and refusals", () => {
-  it("an API error becomes isError text that says what to do next", async () => {
-    const { result } = await call(
-      "get_source",
-      { key: "nope" },
-      {
-        status: 404,
-        body: {
-          code: "resource_missing",
-          message: "The resource you requested does not exist",
+    it("get_source", async () => {
+      const { result, requests } = await call(
+        "get_source",
+        { key: "my-source", environment: "staging" },
+        { status: 200, body: cliFixtures["source_factory (test/support/factory.ts, export const source)"] },
+      );
+      expect(requests).toEqual(["GET /v1/sources/my-source?environment=staging"]);
+      expect(result).toMatchInlineSnapshot(`
+        {
+          "content": [
+            {
+              "text": "{"key":"my-source","name":"My Source","description":"A source for receiving events","environment_settings":{"development":{"settings":{"endpoint":"https://api.knock.app/integrations/receive/abc123","enforce_verification":false,"preprocess_script":null},"mappings":[],"updated_at":"2022-12-31T12:00:00.000000Z"}},"created_at":"2022-12-31T12:00:00.000000Z","updated_at":"2022-12-31T12:00:00.000000Z","custom_image_url":null}",
+              "type": "text",
+            },
+          ],
+          "structuredContent": {
+            "created_at": "2022-12-31T12:00:00.000000Z",
+            "custom_image_url": null,
+            "description": "A source for receiving events",
+            "environment_settings": {
+              "development": {
+                "mappings": [],
+                "settings": {
+                  "endpoint": "https://api.knock.app/integrations/receive/abc123",
+                  "enforce_verification": false,
+                  "preprocess_script": null,
+                },
+                "updated_at": "2022-12-31T12:00:00.000000Z",
+              },
+            },
+            "key": "my-source",
+            "name": "My Source",
+            "updated_at": "2022-12-31T12:00:00.000000Z",
+          },
+        }
+      `);
+    });
+
+    it("upsert_source", async () => {
+      const { result, requests } = await call(
+        "upsert_source",
+        { key: "segment-source", name: "Segment Source", preconfigured_provider: "segment" },
+        { status: 200, body: { source: examples.Source } },
+      );
+      expect(requests).toEqual(["PUT /v1/sources/segment-source?environment=development"]);
+      expect(result).toMatchInlineSnapshot(`
+        {
+          "content": [
+            {
+              "text": "{"key":"segment-source","name":"Segment Source","description":"Receives events from Segment.","environment_settings":{"development":{"settings":{"endpoint":"https://api.knock.app/integrations/receive/src_123","enforce_idempotency":true,"enforce_verification":false,"event_type_path":"body.event","handle_identifies":true,"idempotency_key_path":"body.messageId","preprocess_script":{"language":"javascript","source":"return event;"},"timestamp_path":"body.timestamp"},"mappings":[],"updated_at":"2021-01-01T00:00:00Z"}},"created_at":"2021-01-01T00:00:00Z","updated_at":"2021-01-01T00:00:00Z","custom_image_url":null}",
+              "type": "text",
+            },
+          ],
+          "structuredContent": {
+            "created_at": "2021-01-01T00:00:00Z",
+            "custom_image_url": null,
+            "description": "Receives events from Segment.",
+            "environment_settings": {
+              "development": {
+                "mappings": [],
+                "settings": {
+                  "endpoint": "https://api.knock.app/integrations/receive/src_123",
+                  "enforce_idempotency": true,
+                  "enforce_verification": false,
+                  "event_type_path": "body.event",
+                  "handle_identifies": true,
+                  "idempotency_key_path": "body.messageId",
+                  "preprocess_script": {
+                    "language": "javascript",
+                    "source": "return event;",
+                  },
+                  "timestamp_path": "body.timestamp",
+                },
+                "updated_at": "2021-01-01T00:00:00Z",
+              },
+            },
+            "key": "segment-source",
+            "name": "Segment Source",
+            "updated_at": "2021-01-01T00:00:00Z",
+          },
+        }
+      `);
+    });
+
+    it("get_source_status", async () => {
+      const { result, requests } = await call(
+        "get_source_status",
+        { key: "stripe" },
+        { status: 200, body: examples.SourceStatusResponse },
+      );
+      expect(requests).toEqual(["GET /v1/sources/stripe/status?environment=development"]);
+      expect(result).toMatchInlineSnapshot(`
+        {
+          "content": [
+            {
+              "text": "{"events_count":42,"last_event_received":"2026-05-11T16:00:00Z","mappings_count":2,"mappings_requiring_commit":[{"action_type":"workflows_trigger","active":true,"event_type":"invoice.created","is_deleted":false,"resource_key":"invoice-created","status":"updated"}]}",
+              "type": "text",
+            },
+          ],
+          "structuredContent": {
+            "events_count": 42,
+            "last_event_received": "2026-05-11T16:00:00Z",
+            "mappings_count": 2,
+            "mappings_requiring_commit": [
+              {
+                "action_type": "workflows_trigger",
+                "active": true,
+                "event_type": "invoice.created",
+                "is_deleted": false,
+                "resource_key": "invoice-created",
+                "status": "updated",
+              },
+            ],
+          },
+        }
+      `);
+    });
+
+    it("rehearse_source_event", async () => {
+      const { result, requests } = await call(
+        "rehearse_source_event",
+        { key: "webhook", payload: examples.SourceRehearseRequest.payload },
+        { status: 200, body: examples.SourceRehearseResponse },
+      );
+      expect(requests).toEqual(["POST /v1/sources/webhook/rehearse?environment=development"]);
+      expect(result).toMatchInlineSnapshot(`
+        {
+          "content": [
+            {
+              "text": "{"log_id":"log_123","status":"ok","action_logs_count":1,"successful_action_logs_count":1,"failed_action_logs_count":0,"errors":null}",
+              "type": "text",
+            },
+          ],
+          "structuredContent": {
+            "action_logs_count": 1,
+            "errors": null,
+            "failed_action_logs_count": 0,
+            "log_id": "log_123",
+            "status": "ok",
+            "successful_action_logs_count": 1,
+          },
+        }
+      `);
+    });
+
+    it("list_source_events", async () => {
+      const { result, requests } = await call(
+        "list_source_events",
+        { key: "webhook" },
+        { status: 200, body: examples.SourceEventsResponse },
+      );
+      expect(requests).toEqual(["GET /v1/sources/webhook/events?environment=development"]);
+      expect(result).toMatchInlineSnapshot(`
+        {
+          "content": [
+            {
+              "text": "{"entries":[{"event":"user.created","last_received_at":"2024-01-15T12:00:00Z"}]}",
+              "type": "text",
+            },
+          ],
+          "structuredContent": {
+            "entries": [
+              {
+                "event": "user.created",
+                "last_received_at": "2024-01-15T12:00:00Z",
+              },
+            ],
+          },
+        }
+      `);
+    });
+
+    it("list_source_logs", async () => {
+      const { result, requests } = await call(
+        "list_source_logs",
+        { key: "stripe", include: ["actions"], limit: 5 },
+        { status: 200, body: examples.SourceLogsResponse },
+      );
+      expect(requests).toEqual([
+        "GET /v1/sources/stripe/logs?environment=development&include[]=actions&limit=5",
+      ]);
+      expect(result).toMatchInlineSnapshot(`
+        {
+          "content": [
+            {
+              "text": "{"entries":[{"id":"log_123","event":"invoice.created","inserted_at":"2024-01-15T12:00:00Z","data":{"invoice_id":"inv_123"},"preprocess_output":null,"source":null,"verification_status":"enforced:verified"}],"page_info":{"after":null,"before":null,"page_size":25}}",
+              "type": "text",
+            },
+          ],
+          "structuredContent": {
+            "entries": [
+              {
+                "data": {
+                  "invoice_id": "inv_123",
+                },
+                "event": "invoice.created",
+                "id": "log_123",
+                "inserted_at": "2024-01-15T12:00:00Z",
+                "preprocess_output": null,
+                "source": null,
+                "verification_status": "enforced:verified",
+              },
+            ],
+            "page_info": {
+              "after": null,
+              "before": null,
+              "page_size": 25,
+            },
+          },
+        }
+      `);
+    });
+
+    it("list_source_providers", async () => {
+      const { result, requests } = await call(
+        "list_source_providers",
+        {},
+        { status: 200, body: examples.SourceProvidersResponse },
+      );
+      expect(requests).toEqual(["GET /v1/source_providers"]);
+      expect(result).toMatchInlineSnapshot(`
+        {
+          "content": [
+            {
+              "text": "{"entries":[{"key":"segment","version":"1.0.0","provider":{"name":"Segment","description":"Receive customer events from Segment."}}]}",
+              "type": "text",
+            },
+          ],
+          "structuredContent": {
+            "entries": [
+              {
+                "key": "segment",
+                "provider": {
+                  "description": "Receive customer events from Segment.",
+                  "name": "Segment",
+                },
+                "version": "1.0.0",
+              },
+            ],
+          },
+        }
+      `);
+    });
+
+    it("get_source_provider", async () => {
+      const { result, requests } = await call(
+        "get_source_provider",
+        { key: "segment", include: ["static_fields"] },
+        { status: 200, body: examples.SourceProviderResponse },
+      );
+      expect(requests).toEqual(["GET /v1/source_providers/segment?include[]=static_fields"]);
+      expect(result).toMatchInlineSnapshot(`
+        {
+          "content": [
+            {
+              "text": "{"key":"segment","version":"1.0.0","provider":{"name":"Segment","description":"Receive customer events from Segment.","categories":["Analytics"],"webhook_docs_url":"https://segment.com/docs/connections/destinations/catalog/webhooks","website_url":"https://segment.com"},"default_settings":{"event_type_path":"body.event","enforce_verification":false,"idempotency_key_path":"body.messageId","timestamp_path":"body.timestamp"}}",
+              "type": "text",
+            },
+          ],
+          "structuredContent": {
+            "default_settings": {
+              "enforce_verification": false,
+              "event_type_path": "body.event",
+              "idempotency_key_path": "body.messageId",
+              "timestamp_path": "body.timestamp",
+            },
+            "key": "segment",
+            "provider": {
+              "categories": [
+                "Analytics",
+              ],
+              "description": "Receive customer events from Segment.",
+              "name": "Segment",
+              "webhook_docs_url": "https://segment.com/docs/connections/destinations/catalog/webhooks",
+              "website_url": "https://segment.com",
+            },
+            "version": "1.0.0",
+          },
+        }
+      `);
+    });
+  });
+
+  describe("the error boundary and refusals", () => {
+    it("an API error becomes isError text that says what to do next", async () => {
+      const { result } = await call(
+        "get_source",
+        { key: "nope" },
+        {
           status: 404,
-          type: "api_error",
-        },
-      },
-    );
-    expect(result).toMatchInlineSnapshot(`
-      {
-        "content": [
-          {
-            "text": "Knock has no source "nope" in environment "development" (HTTP 404 resource_missing: The resource you requested does not exist). Call list_sources to see the valid source keys, or pass another \`environment\`.",
-            "type": "text",
+          body: {
+            code: "resource_missing",
+            message: "The resource you requested does not exist",
+            status: 404,
+            type: "api_error",
           },
-        ],
-        "isError": true,
-      }
-    `);
-  });
+        },
+      );
+      expect(result).toMatchInlineSnapshot(`
+        {
+          "content": [
+            {
+              "text": "Knock has no source "nope" in environment "development" (HTTP 404 resource_missing: The resource you requested does not exist). Call list_sources to see the valid source keys, or pass another \`environment\`.",
+              "type": "text",
+            },
+          ],
+          "isError": true,
+        }
+      `);
+    });
 
-  it("rehearsing in production is refused without a request", async () => {
-    const { result, requests } = await call(
-      "rehearse_source_event",
-      { key: "webhook", environment: "production", payload: { body: {} } },
-      { status: 200, body: examples.SourceRehearseResponse },
-    );
-    expect(requests).toEqual([]);
-    expect(result.isError).toBe(true);
-    expect(result.content).toEqual([
-      {
-        type: "text",
-        text: expect.stringMatching(/cannot run in the production environment, so nothing was sent/),
-      },
-    ]);
-  });
-
-  it("unknown arguments and wrong types are refused without a request", async () => {
-    for (const args of [
-      { key: "s", surprise: 1 },
-      { key: 5 },
-      { key: "a/b" },
-      { key: "s", environment: "Prod!" },
-    ]) {
-      const { result, requests } = await call("get_source", args, { status: 200, body: examples.Source });
+    it("rehearsing in production is refused without a request", async () => {
+      const { result, requests } = await call(
+        "rehearse_source_event",
+        { key: "webhook", environment: "production", payload: { body: {} } },
+        { status: 200, body: examples.SourceRehearseResponse },
+      );
       expect(requests).toEqual([]);
       expect(result.isError).toBe(true);
-      expect(JSON.stringify(result.content)).toMatch(/Input validation error/);
-      await session?.close();
-      session = undefined;
-    }
-  });
-
-  it("without a token, every tool answers with how to set it, and nothing is sent", async () => {
-    session = await connect(testConfig({ serviceToken: undefined }), undefined);
-    const { tools } = await session.mcp.listTools();
-    expect(tools).toHaveLength(9);
-    const result = await session.mcp.callTool({ name: "list_sources", arguments: {} });
-    expect(result.isError).toBe(true);
-    expect(JSON.stringify(result.content)).toMatch(/KNOCK_SERVICE_TOKEN.*--sandbox/);
-  });
-
-  it("--read-only leaves out the two tools that write", async () => {
-    session = await connect(testConfig({ readOnly: true }), mockKnock().client);
-    const { tools } = await session.mcp.listTools();
-    expect(tools.map((t) => t.name).sort()).toEqual([
-      "get_source",
-      "get_source_provider",
-      "get_source_status",
-      "list_source_events",
-      "list_source_logs",
-      "list_source_providers",
-      "list_sources",
-    ]);
-  });
-
-  it("the service token appears in no result, even when Knock echoes it", async () => {
-    const { result } = await call(
-      "get_source",
-      { key: "s" },
-      {
-        status: 401,
-        body: {
-          code: "unauthorized",
-          message: `token ${TOKEN} is revoked`,
-          status: 401,
-          type: "authentication_error",
+      expect(result.content).toEqual([
+        {
+          type: "text",
+          text: expect.stringMatching(/cannot run in the production environment, so nothing was sent/),
         },
-      },
-    );
-    expect(JSON.stringify(result)).not.toContain(TOKEN);
-    expect(JSON.stringify(result)).toContain("[redacted]");
-  });
-});
-
-describe("upsert_source conveniences", () => {
-  it("accepts mappings as get_source returns them, and drops their read-only timestamps", async () => {
-    const mapping = {
-      event_type: "invoice.paid",
-      action_type: "workflows_trigger",
-      action_parameters: { key: "invoice-paid", recipients: "body.customer" },
-      active: true,
-      is_deleted: false,
-      created_at: "2026-01-01T00:00:00Z",
-      updated_at: "2026-01-02T00:00:00Z",
-    };
-    const knock = mockKnock();
-    knock.always({ status: 200, body: { source: examples.Source } });
-    session = await connect(testConfig(), knock.client);
-    const result = await session.mcp.callTool({
-      name: "upsert_source",
-      arguments: { key: "s", name: "S", environment_settings: { staging: { mappings: [mapping] } } },
+      ]);
     });
-    expect(result.isError).toBeUndefined();
-    const [request] = knock.requests;
-    // The only environment named in environment_settings is the one the request is for.
-    expect(request?.path).toBe("/v1/sources/s?environment=staging");
-    const { created_at: _c, updated_at: _u, ...sent } = mapping;
-    expect(request?.body).toEqual({
-      source: { name: "S", environment_settings: { staging: { mappings: [sent] } } },
-    });
-  });
 
-  it("still refuses a misspelt mapping field instead of dropping it", async () => {
-    const knock = mockKnock();
-    session = await connect(testConfig(), knock.client);
-    const result = await session.mcp.callTool({
-      name: "upsert_source",
-      arguments: {
-        key: "s",
-        name: "S",
-        environment_settings: {
-          development: {
-            mappings: [{ event_type: "e", action_type: "workflows_trigger", action_paramters: {} }],
+    it("unknown arguments and wrong types are refused without a request", async () => {
+      for (const args of [
+        { key: "s", surprise: 1 },
+        { key: 5 },
+        { key: "a/b" },
+        { key: "s", environment: "Prod!" },
+      ]) {
+        const { result, requests } = await call("get_source", args, { status: 200, body: examples.Source });
+        expect(requests).toEqual([]);
+        expect(result.isError).toBe(true);
+        expect(JSON.stringify(result.content)).toMatch(/Input validation error/);
+        await session?.close();
+        session = undefined;
+      }
+    });
+
+    it("without a token, every tool answers with how to set it, and nothing is sent", async () => {
+      session = await connect(testConfig({ serviceToken: undefined }), undefined, era);
+      const { tools } = payloadOf(era, await session.mcp.listTools(), STABLE_HINT);
+      expect(tools.map((t) => t.name)).toEqual(TOOLS.map((t) => t.name));
+      const result = payloadOf(era, await session.mcp.callTool({ name: "list_sources", arguments: {} }));
+      expect(result.isError).toBe(true);
+      expect(JSON.stringify(result.content)).toMatch(/KNOCK_SERVICE_TOKEN.*--sandbox/);
+    });
+
+    it("--read-only leaves out the two tools that write", async () => {
+      session = await connect(testConfig({ readOnly: true }), mockKnock().client, era);
+      const { tools } = payloadOf(era, await session.mcp.listTools(), STABLE_HINT);
+      const writers = ["upsert_source", "rehearse_source_event"];
+      const names = TOOLS.map((t) => t.name);
+      expect(names).toEqual(expect.arrayContaining(writers));
+      expect(tools.map((t) => t.name).sort()).toEqual(names.filter((name) => !writers.includes(name)).sort());
+    });
+
+    it("the service token appears in no result, even when Knock echoes it", async () => {
+      const { result } = await call(
+        "get_source",
+        { key: "s" },
+        {
+          status: 401,
+          body: {
+            code: "unauthorized",
+            message: `token ${TOKEN} is revoked`,
+            status: 401,
+            type: "authentication_error",
           },
         },
-      },
+      );
+      expect(JSON.stringify(result)).not.toContain(TOKEN);
+      expect(JSON.stringify(result)).toContain("[redacted]");
     });
-    expect(result.isError).toBe(true);
-    expect(JSON.stringify(result.content)).toMatch(/action_paramters/);
-    expect(knock.requests).toHaveLength(0);
+  });
+
+  describe("upsert_source conveniences", () => {
+    it("accepts mappings as get_source returns them, and drops their read-only timestamps", async () => {
+      const mapping = {
+        event_type: "invoice.paid",
+        action_type: "workflows_trigger",
+        action_parameters: { key: "invoice-paid", recipients: "body.customer" },
+        active: true,
+        is_deleted: false,
+        created_at: "2026-01-01T00:00:00Z",
+        updated_at: "2026-01-02T00:00:00Z",
+      };
+      const knock = mockKnock();
+      knock.always({ status: 200, body: { source: examples.Source } });
+      session = await connect(testConfig(), knock.client, era);
+      const result = await session.mcp.callTool({
+        name: "upsert_source",
+        arguments: { key: "s", name: "S", environment_settings: { staging: { mappings: [mapping] } } },
+      });
+      expect(result.isError).toBeUndefined();
+      const [request] = knock.requests;
+      // The only environment named in environment_settings is the one the request is for.
+      expect(request?.path).toBe("/v1/sources/s?environment=staging");
+      const { created_at: _c, updated_at: _u, ...sent } = mapping;
+      expect(request?.body).toEqual({
+        source: { name: "S", environment_settings: { staging: { mappings: [sent] } } },
+      });
+    });
+
+    it("still refuses a misspelt mapping field instead of dropping it", async () => {
+      const knock = mockKnock();
+      session = await connect(testConfig(), knock.client, era);
+      const result = await session.mcp.callTool({
+        name: "upsert_source",
+        arguments: {
+          key: "s",
+          name: "S",
+          environment_settings: {
+            development: {
+              mappings: [{ event_type: "e", action_type: "workflows_trigger", action_paramters: {} }],
+            },
+          },
+        },
+      });
+      expect(result.isError).toBe(true);
+      expect(JSON.stringify(result.content)).toMatch(/action_paramters/);
+      expect(knock.requests).toHaveLength(0);
+    });
   });
 });

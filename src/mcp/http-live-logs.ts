@@ -33,6 +33,10 @@ export interface StreamCaller {
   closed: AbortSignal;
 }
 
+/** Each open stream polls Knock; these bound how many one replica, and one caller on it, may hold. */
+export const MAX_STREAMS = 1_000;
+export const MAX_STREAMS_PER_CALLER = 16;
+
 export class LiveLogStreams {
   readonly #streams = new Set<Stream>();
 
@@ -43,6 +47,18 @@ export class LiveLogStreams {
     serving: { factory: McpServerFactory; authInfo: AuthInfo; parsedBody: unknown },
     who: StreamCaller,
   ): Promise<Response> {
+    const id = (serving.parsedBody as { id?: unknown } | undefined)?.id ?? null;
+    if (this.#streams.size >= MAX_STREAMS) {
+      return refusal(503, id, `This replica holds ${MAX_STREAMS} listen streams already; retry shortly.`);
+    }
+    const own = [...this.#streams].filter((stream) => stream.caller === who.caller).length;
+    if (own >= MAX_STREAMS_PER_CALLER) {
+      return refusal(
+        429,
+        id,
+        `You have ${MAX_STREAMS_PER_CALLER} listen streams open on this replica; close one (one stream can name many resources) before opening another.`,
+      );
+    }
     const bus = new InMemoryServerEventBus();
     const handler = createMcpHandler(serving.factory, { legacy: "reject", bus });
     const response = await handler.fetch(request, {
@@ -98,4 +114,11 @@ export class LiveLogStreams {
   async closeAll(): Promise<void> {
     await Promise.all([...this.#streams].map((stream) => stream.end(true)));
   }
+}
+
+function refusal(status: number, id: unknown, message: string): Response {
+  return Response.json(
+    { jsonrpc: "2.0", id, error: { code: -32000, message } },
+    { status, headers: { "retry-after": "1" } },
+  );
 }

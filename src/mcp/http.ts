@@ -70,6 +70,8 @@ export async function serveHttp(deps: HttpDeps): Promise<HttpServing> {
   let inFlight = 0;
   let draining = false;
   const idle = new Set<() => void>();
+  // How to stop each request in flight with an answer, for a drain whose grace runs out.
+  const stoppers = new Set<(status: number, message: string) => void>();
 
   const server = createHttpServer((req, res) => {
     const started = performance.now();
@@ -161,7 +163,10 @@ export async function serveHttp(deps: HttpDeps): Promise<HttpServing> {
 
     // The request's signal ends its work (and its Knock calls) when the caller goes away or time is up.
     const gone = new AbortController();
-    res.once("close", () => gone.abort());
+    // A response that finished was not abandoned: only a caller who left before the end aborts the work.
+    res.once("close", () => {
+      if (!res.writableFinished) gone.abort();
+    });
     if (parsed?.method === "subscriptions/listen") {
       // A stream, not a request: it is not bounded by the deadline and does not hold a concurrency slot.
       release();
@@ -180,29 +185,35 @@ export async function serveHttp(deps: HttpDeps): Promise<HttpServing> {
       return pipe(response, res);
     }
 
-    // The deadline covers the whole exchange, a streamed answer included: past it the work is aborted and
-    // the caller is told, with a 504 or, once a stream has begun, an error message on that stream.
-    const deadline = new AbortController();
-    const timer = setTimeout(() => deadline.abort(), settings.requestTimeoutMs);
-    res.once("close", () => clearTimeout(timer));
-    deadline.signal.addEventListener(
-      "abort",
-      () => {
-        const late = rpcError(
-          -32000,
+    // Past the deadline (or a drain's grace) the work is aborted and the caller is told: with a status, or,
+    // once a stream has begun, with an error message on that stream. The deadline covers the whole
+    // exchange, a streamed answer included.
+    const stopped = new AbortController();
+    const stop = (status: number, message: string) => {
+      if (stopped.signal.aborted) return;
+      stopped.abort();
+      const said = rpcError(-32000, message, parsed?.id);
+      if (!res.headersSent) return reply(res, status, said);
+      if (String(res.getHeader("content-type")).startsWith("text/event-stream")) {
+        res.end(`event: message\ndata: ${JSON.stringify(said)}\n\n`);
+      } else {
+        res.destroy();
+      }
+    };
+    const timer = setTimeout(
+      () =>
+        stop(
+          504,
           `The request took longer than ${settings.requestTimeoutMs} ms (--request-timeout-ms) and was stopped.`,
-          parsed?.id,
-        );
-        if (!res.headersSent) return reply(res, 504, late);
-        if (String(res.getHeader("content-type")).startsWith("text/event-stream")) {
-          res.end(`event: message\ndata: ${JSON.stringify(late)}\n\n`);
-        } else {
-          res.destroy();
-        }
-      },
-      { once: true },
+        ),
+      settings.requestTimeoutMs,
     );
-    const signal = AbortSignal.any([gone.signal, deadline.signal]);
+    stoppers.add(stop);
+    res.once("close", () => {
+      clearTimeout(timer);
+      stoppers.delete(stop);
+    });
+    const signal = AbortSignal.any([gone.signal, stopped.signal]);
     const answer = await handler.fetch(toRequest(req, body, signal), {
       authInfo,
       ...(parsed ? { parsedBody: parsed.value } : {}),
@@ -252,6 +263,10 @@ export async function serveHttp(deps: HttpDeps): Promise<HttpServing> {
         });
         await Promise.race([allDone, new Promise((resolve) => setTimeout(resolve, graceMs).unref())]);
         idle.delete(wake);
+      }
+      // Whatever is still running past the grace is told so, rather than cut off without a word.
+      for (const stop of [...stoppers]) {
+        stop(503, "This replica shut down before the request finished; send it again.");
       }
       server.close();
       await handler.close();

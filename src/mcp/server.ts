@@ -4,12 +4,14 @@
 import { type CacheHint, McpServer } from "@modelcontextprotocol/server";
 import type { Config } from "../config.js";
 import type { KnockClient } from "../knock/client.js";
+import { promptsFor } from "../prompts/index.js";
 import { Catalog } from "../resources/catalog.js";
 import { VERSION } from "../shared/version.js";
 import { toolsFor } from "../tools/index.js";
 import type { Connection } from "./connection.js";
 import { serverInstructions } from "./instructions.js";
 import type { ListenInterest } from "./listen.js";
+import { registerPrompts } from "./prompts.js";
 import { registerResources } from "./resources.js";
 import { registerTools } from "./tools.js";
 
@@ -43,7 +45,17 @@ export function createServer(config: Config, deps: ServerDeps, era: Era = "legac
   const server = new McpServer(
     { name: "knock-sources-mcp", title: "Knock sources", version: VERSION },
     {
-      capabilities: { tools: {}, resources: { subscribe: subscribable, listChanged: true }, completions: {} },
+      capabilities: {
+        // The tool and prompt lists are fixed for the life of the process; the resource list is not.
+        tools: { listChanged: false },
+        prompts: { listChanged: false },
+        // A stateless 2025-era instance over HTTP has no stream to say anything on.
+        resources: { subscribe: subscribable, listChanged: subscribable },
+        completions: {},
+        // 2025-era clients may set a log level; this server logs to stderr and sends none. The 2026-07-28
+        // revision has no logging capability.
+        ...(era === "legacy" ? { logging: {} } : {}),
+      },
       instructions: serverInstructions({
         environment: config.environment,
         readOnly: config.readOnly,
@@ -52,6 +64,7 @@ export function createServer(config: Config, deps: ServerDeps, era: Era = "legac
       cacheHints: {
         "server/discover": STABLE,
         "tools/list": STABLE,
+        "prompts/list": STABLE,
         "resources/templates/list": STABLE,
         // One account's sources, as the catalog holds them; a write through this server says list_changed.
         "resources/list": { ttlMs: 30_000, cacheScope: "private" },
@@ -75,5 +88,6 @@ export function createServer(config: Config, deps: ServerDeps, era: Era = "legac
   };
   registerTools(server, toolsFor(config.readOnly), connection);
   registerResources(server, connection, { listens: deps.listens, subscribable });
+  registerPrompts(server, promptsFor(config.readOnly), connection);
   return server;
 }

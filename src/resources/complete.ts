@@ -1,11 +1,13 @@
-// completion/complete for the template variables: the values that exist, filtered by what was typed and
-// by the other variables already chosen.
+// completion/complete for the resource templates' variables and the prompts' arguments: the values that
+// exist, filtered by what was typed and by the other variables already chosen.
 import type { KnockClient } from "../knock/client.js";
 import { allEnvironments, type Catalog } from "./catalog.js";
 
 export const MAX_COMPLETIONS = 100;
 
 export type Variable = "provider" | "source" | "environment" | "log_id";
+/** What a prompt argument completes to: a template variable, an event type, or a key still free. */
+export type Completable = Variable | "event" | "new_key";
 
 export interface CompleteDeps {
   client: KnockClient;
@@ -17,7 +19,7 @@ export interface CompleteDeps {
 export type Complete = (value: string, context?: { arguments?: Record<string, string> }) => Promise<string[]>;
 
 /** One completer per variable; each rejects when Knock cannot be reached (the caller decides what then). */
-export function completers(deps: CompleteDeps): Record<Variable, Complete> {
+export function completers(deps: CompleteDeps): Record<Completable, Complete> {
   const completing =
     (find: (args: Record<string, string>) => Promise<string[]>): Complete =>
     async (value, context) =>
@@ -44,6 +46,22 @@ export function completers(deps: CompleteDeps): Record<Variable, Complete> {
         limit: MAX_COMPLETIONS,
       });
       return page.entries.map((log) => log.id);
+    }),
+    event: completing(async ({ source, environment }) => {
+      // Event types are a source's; without one there is nothing to offer.
+      if (source === undefined) return [];
+      const events = await deps.client.listSourceEvents(source, environment ?? deps.defaultEnvironment);
+      return events.entries.map((e) => e.event);
+    }),
+    new_key: completing(async ({ provider }) => {
+      // A key for a source still to be created: the provider's own key, or the first numbered one free.
+      if (provider === undefined) return [];
+      const taken = new Set((await catalog()).sources.map((s) => s.key));
+      for (let n = 1; n <= MAX_COMPLETIONS; n++) {
+        const key = n === 1 ? provider : `${provider}-${n}`;
+        if (!taken.has(key)) return [key];
+      }
+      return [];
     }),
   };
 }

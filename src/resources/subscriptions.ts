@@ -49,6 +49,9 @@ export class LogSubscriptions {
       if (this.#pending.get(uri) !== token || this.#subs.has(uri)) return;
       this.#subs.set(uri, { ref, newestId });
       this.#schedule();
+    } catch (error) {
+      // A failure after the interest ended (close() aborts the request) is nobody's concern.
+      if (this.#pending.get(uri) === token) throw error;
     } finally {
       if (this.#pending.get(uri) === token) this.#pending.delete(uri);
     }

@@ -1,4 +1,4 @@
-// What goes on the wire for each of the nine operations: method, path, encoded keys, bracket arrays,
+// What goes on the wire for each of the operations: method, path, encoded keys, bracket arrays,
 // which operations carry `environment`, wrapped bodies and omitted optionals.
 import { afterEach, describe, expect, it } from "vitest";
 import examples from "../fixtures/knock-mapi-sources-examples.json" with { type: "json" };

@@ -1,22 +1,17 @@
 // Property tests over every tool with random and adversarial arguments: the server answers only a valid
 // result or an isError with text, never throws, keeps answering, and every request that reaches the fake
-// API has a path whose key segment is one properly encoded segment that decodes to the key sent.
+// API has a path whose key segment is one properly encoded segment that decodes to the key sent. For a client
+// of each protocol era.
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { TOOLS } from "../../src/tools/index.js";
+import { ERAS, UNCACHED } from "../helpers/mcp.js";
 import { answerOk, ENV_TOOLS, endpointOf, faultSession, KEY_TOOLS, TOOL_NAMES, textOf } from "./helpers.js";
 
+// In each era: the second era costs about 1.5 s of a suite run on two cores, so it runs no fewer.
 const RUNS_PER_TOOL = 200;
 const PATH_SHAPE = /^\/v1\/(sources|source_providers)(\/[A-Za-z0-9%._~!$&'()*+,;=:@-]+)*$/;
-
-let session: Awaited<ReturnType<typeof faultSession>>;
-beforeAll(async () => {
-  // No retries: each accepted call is exactly one request (list_source_logs may re-ask once to fit).
-  session = await faultSession(answerOk, { maxRetries: 0, timeoutMs: 2_000 });
-});
-afterAll(async () => {
-  await session.close();
-});
 
 const nasty = [
   "/",
@@ -184,79 +179,93 @@ function argsFor(tool: string): fc.Arbitrary<Record<string, unknown>> {
   ) as fc.Arbitrary<Record<string, unknown>>;
 }
 
-const stats = { runs: 0, requests: 0, successes: 0, errors: 0 };
-const requestsByTool = new Map<string, number>();
-
-async function checkOne(tool: string, generated: Record<string, unknown>) {
-  // What a host would send: arguments travel as JSON.
-  const args = JSON.parse(JSON.stringify(generated)) as Record<string, unknown>;
-  const before = session.api.requests.length;
-  let result: CallToolResult;
-  try {
-    result = (await session.mcp.callTool({ name: tool, arguments: args })) as CallToolResult;
-  } catch (error) {
-    throw new Error(`${tool} threw for ${JSON.stringify(args).slice(0, 300)}: ${(error as Error).message}`);
-  }
-  stats.runs++;
-  const sent = session.api.requests.slice(before);
-  stats.requests += sent.length;
-  requestsByTool.set(tool, (requestsByTool.get(tool) ?? 0) + sent.length);
-
-  if (result.isError) {
-    stats.errors++;
-    expect(result.isError).toBe(true);
-    expect(textOf(result).length).toBeGreaterThan(0);
-    // This fake Knock answers every route with its documented body, so an error is a refusal: nothing sent.
-    expect(sent).toEqual([]);
-  } else {
-    stats.successes++;
-    expect(result.structuredContent).toBeDefined();
-    expect(JSON.parse(textOf(result))).toEqual(result.structuredContent);
-    // A success always came from Knock.
-    expect(sent.length).toBeGreaterThan(0);
-  }
-
-  expect(sent.length).toBeLessThanOrEqual(tool === "list_source_logs" ? 2 : 1);
-  for (const request of sent) {
-    const [path = "", query = ""] = request.url.split(/\?(.*)/s);
-    expect(path).toMatch(PATH_SHAPE);
-    const segments = path.split("/").slice(1);
-    for (const segment of segments) expect([".", "..", ""]).not.toContain(segment);
-    expect(endpointOf(request.method, request.url)).toBe(tool);
-    if (KEY_TOOLS.includes(tool)) {
-      expect(decodeURIComponent(segments[2] ?? "")).toBe(args.key);
-    }
-    if (ENV_TOOLS.includes(tool)) {
-      expect(new URLSearchParams(query).get("environment")).toBe(expectedEnvironment(tool, args));
-    }
-  }
-}
-
-/** The configured default, except that upsert_source takes the one environment its settings name. */
-function expectedEnvironment(tool: string, args: Record<string, any>): string {
-  if (args.environment) return args.environment;
-  const named = tool === "upsert_source" ? Object.keys(args.environment_settings ?? {}) : [];
-  return named.length === 1 ? (named[0] as string) : "development";
-}
-
-describe("fuzzing every tool", () => {
-  it.each(TOOL_NAMES)(`%s: ${RUNS_PER_TOOL} runs of random and adversarial arguments`, async (tool) => {
-    await fc.assert(
-      fc.asyncProperty(argsFor(tool), (args) => checkOne(tool, args)),
-      { numRuns: RUNS_PER_TOOL },
-    );
-    // The session still answers after the storm.
-    const listed = await session.mcp.listTools();
-    expect(listed.tools).toHaveLength(9);
+describe.each(ERAS)("%s", (era) => {
+  let session: Awaited<ReturnType<typeof faultSession>>;
+  beforeAll(async () => {
+    // No retries: each accepted call is exactly one request (list_source_logs may re-ask once to fit).
+    session = await faultSession(answerOk, { era, maxRetries: 0, timeoutMs: 2_000 });
+  });
+  afterAll(async () => {
+    await session.close();
   });
 
-  it("made requests and saw both outcomes", () => {
-    expect(stats.runs).toBeGreaterThanOrEqual(RUNS_PER_TOOL * TOOL_NAMES.length);
-    expect(stats.requests).toBeGreaterThan(100);
-    expect(stats.successes).toBeGreaterThan(100);
-    expect(stats.errors).toBeGreaterThan(100);
-    // Every tool got some requests through, so the path checks ran for each.
-    for (const tool of TOOL_NAMES) expect(requestsByTool.get(tool) ?? 0, tool).toBeGreaterThanOrEqual(10);
-    console.error(`fuzz: ${JSON.stringify({ ...stats, byTool: Object.fromEntries(requestsByTool) })}`);
+  const stats = { runs: 0, requests: 0, successes: 0, errors: 0 };
+  const requestsByTool = new Map<string, number>();
+
+  async function checkOne(tool: string, generated: Record<string, unknown>) {
+    // What a host would send: arguments travel as JSON.
+    const args = JSON.parse(JSON.stringify(generated)) as Record<string, unknown>;
+    const before = session.api.requests.length;
+    let result: CallToolResult;
+    try {
+      result = await session.call(tool, args);
+    } catch (error) {
+      throw new Error(`${tool} threw for ${JSON.stringify(args).slice(0, 300)}: ${(error as Error).message}`);
+    }
+    stats.runs++;
+    const sent = session.api.requests.slice(before);
+    stats.requests += sent.length;
+    requestsByTool.set(tool, (requestsByTool.get(tool) ?? 0) + sent.length);
+
+    if (result.isError) {
+      stats.errors++;
+      expect(result.isError).toBe(true);
+      expect(textOf(result).length).toBeGreaterThan(0);
+      // This fake Knock answers every route with its documented body, so an error is a refusal: nothing sent.
+      expect(sent).toEqual([]);
+    } else {
+      stats.successes++;
+      expect(result.structuredContent).toBeDefined();
+      expect(JSON.parse(textOf(result))).toEqual(result.structuredContent);
+      // A success always came from Knock.
+      expect(sent.length).toBeGreaterThan(0);
+    }
+
+    expect(sent.length).toBeLessThanOrEqual(tool === "list_source_logs" ? 2 : 1);
+    for (const request of sent) {
+      const [path = "", query = ""] = request.url.split(/\?(.*)/s);
+      expect(path).toMatch(PATH_SHAPE);
+      const segments = path.split("/").slice(1);
+      for (const segment of segments) expect([".", "..", ""]).not.toContain(segment);
+      expect(endpointOf(request.method, request.url)).toBe(tool);
+      if (KEY_TOOLS.includes(tool)) {
+        expect(decodeURIComponent(segments[2] ?? "")).toBe(args.key);
+      }
+      if (ENV_TOOLS.includes(tool)) {
+        expect(new URLSearchParams(query).get("environment")).toBe(expectedEnvironment(tool, args));
+      }
+    }
+  }
+
+  /** The configured default, except that upsert_source takes the one environment its settings name. */
+  function expectedEnvironment(tool: string, args: Record<string, any>): string {
+    if (args.environment) return args.environment;
+    const named = tool === "upsert_source" ? Object.keys(args.environment_settings ?? {}) : [];
+    return named.length === 1 ? (named[0] as string) : "development";
+  }
+
+  describe("fuzzing every tool", () => {
+    it.each(TOOL_NAMES)(`%s: ${RUNS_PER_TOOL} runs of random and adversarial arguments`, async (tool) => {
+      // The generators cover every parameter the tool takes, and no other.
+      const shape = TOOLS.find((t) => t.name === tool)?.input.shape ?? {};
+      expect([...(PARAMS[tool] ?? [])].sort()).toEqual(Object.keys(shape).sort());
+      await fc.assert(
+        fc.asyncProperty(argsFor(tool), (args) => checkOne(tool, args)),
+        { numRuns: RUNS_PER_TOOL },
+      );
+      // The session still answers after the storm (the server itself, not a 2026-era client's cached list).
+      const listed = await session.mcp.listTools(undefined, UNCACHED);
+      expect(listed.tools.map((t) => t.name)).toEqual(TOOL_NAMES);
+    });
+
+    it("made requests and saw both outcomes", () => {
+      expect(stats.runs).toBeGreaterThanOrEqual(RUNS_PER_TOOL * TOOL_NAMES.length);
+      expect(stats.requests).toBeGreaterThan(100);
+      expect(stats.successes).toBeGreaterThan(100);
+      expect(stats.errors).toBeGreaterThan(100);
+      // Every tool got some requests through, so the path checks ran for each.
+      for (const tool of TOOL_NAMES) expect(requestsByTool.get(tool) ?? 0, tool).toBeGreaterThanOrEqual(10);
+      console.error(`fuzz: ${JSON.stringify({ ...stats, byTool: Object.fromEntries(requestsByTool) })}`);
+    });
   });
 });

@@ -5,13 +5,14 @@ import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import type { Config } from "../../src/config.js";
 import { KnockClient } from "../../src/knock/client.js";
 import { KnockHttp } from "../../src/knock/http.js";
+import { TOOLS } from "../../src/tools/index.js";
 import examples from "../fixtures/knock-mapi-sources-examples.json" with { type: "json" };
 import { type Handler, json, startFakeApi } from "../helpers/fake-api.js";
-import { connect, testConfig } from "../helpers/mcp.js";
+import { connect, type Era, payloadOf, testConfig } from "../helpers/mcp.js";
 
 export { examples };
 
-/** The nine tools and, for each, arguments that are valid (keys are placeholders). */
+/** For each tool of the table, arguments that are valid (keys are placeholders). */
 export const VALID_ARGS: Record<string, Record<string, unknown>> = {
   list_sources: {},
   get_source: { key: "k" },
@@ -23,11 +24,11 @@ export const VALID_ARGS: Record<string, Record<string, unknown>> = {
   list_source_providers: {},
   get_source_provider: { key: "k" },
 };
-export const TOOL_NAMES = Object.keys(VALID_ARGS);
-export const KEY_TOOLS = TOOL_NAMES.filter((t) => "key" in (VALID_ARGS[t] ?? {}));
-export const ENV_TOOLS = TOOL_NAMES.filter(
-  (t) => t !== "list_source_providers" && t !== "get_source_provider",
-);
+/** Every tool the server offers, from the tool table: a tool missing from the tables here fails the suites. */
+export const TOOL_NAMES = TOOLS.map((t) => t.name);
+/** The tools that take a source or provider `key`, and those scoped to an `environment`. */
+export const KEY_TOOLS = TOOLS.filter((t) => "key" in t.input.shape).map((t) => t.name);
+export const ENV_TOOLS = TOOLS.filter((t) => "environment" in t.input.shape).map((t) => t.name);
 
 /** The request path a key tool sends, before and after the encoded key. */
 export const PATH_OF: Record<string, { prefix: string; suffix: string; method: string }> = {
@@ -79,6 +80,8 @@ export function answerOk(req: IncomingMessage, res: ServerResponse): void {
 }
 
 export interface SessionOptions {
+  /** The protocol era of the client; 2025-11-25 unless given. */
+  era?: Era;
   timeoutMs?: number;
   maxRetries?: number;
   token?: string;
@@ -106,17 +109,19 @@ export async function faultSession(initial: Handler, options: SessionOptions = {
     maxRetries: options.maxRetries ?? 2,
     ...options.config,
   });
-  const session = await connect(config, new KnockClient(http));
+  const session = await connect(config, new KnockClient(http), options.era);
   // Makes the SDK client cache the output schemas, so that it validates every structuredContent.
   await session.mcp.listTools();
   return {
     api,
+    era: session.era,
     mcp: session.mcp,
     setHandler(next: Handler) {
       handler = next;
     },
+    /** tools/call, with the era's envelope checked and set aside. */
     async call(name: string, args: Record<string, unknown> = {}) {
-      return (await session.mcp.callTool({ name, arguments: args })) as CallToolResult;
+      return payloadOf(session.era, await session.mcp.callTool({ name, arguments: args })) as CallToolResult;
     },
     async close() {
       await session.close();

@@ -1,12 +1,13 @@
 // The service token must never be shown: not in any tool result (text or structuredContent), not in any
-// error, not on stdout or stderr, whatever Knock (or a proxy) sends back, in-process and in the built server.
+// error, not on stdout or stderr, whatever Knock (or a proxy) sends back, in-process (for a client of each
+// protocol era) and in the built server.
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { KnockClient } from "../../src/knock/client.js";
 import { KnockHttp } from "../../src/knock/http.js";
 import { json, startFakeApi } from "../helpers/fake-api.js";
-import { connect, testConfig } from "../helpers/mcp.js";
+import { connect, ERAS, type Era, payloadOf, testConfig } from "../helpers/mcp.js";
 import { nonProtocolLines, type Spawned, spawnServer } from "../helpers/spawn.js";
 import { answerOk, examples, textOf } from "./helpers.js";
 
@@ -139,7 +140,7 @@ function captureOutput() {
   return () => out.join("\n");
 }
 
-async function inMemorySession(baseUrl: string) {
+async function inMemorySession(baseUrl: string, era: Era) {
   const http = new KnockHttp({
     baseUrl,
     token: TOKEN,
@@ -149,86 +150,91 @@ async function inMemorySession(baseUrl: string) {
     backoffBaseMs: 5,
     backoffMaxMs: 10,
   });
-  const session = await connect(testConfig({ serviceToken: TOKEN, baseUrl }), new KnockClient(http));
+  const session = await connect(testConfig({ serviceToken: TOKEN, baseUrl }), new KnockClient(http), era);
   await session.mcp.listTools();
   cleanups.push(
     () => session.close(),
     () => http.close(),
   );
-  return (name: string, args: Record<string, unknown>) =>
-    session.mcp.callTool({ name, arguments: args }) as Promise<CallToolResult>;
+  return async (name: string, args: Record<string, unknown>) =>
+    payloadOf(era, await session.mcp.callTool({ name, arguments: args })) as CallToolResult;
 }
 
-describe("in-process: the token is in no result, error or log line", () => {
-  it("across successes, retries and every error class, with an API that echoes the token", async () => {
-    const output = captureOutput();
-    const api = await startFakeApi(echoingApi());
-    cleanups.push(() => api.close());
-    const call = await inMemorySession(api.url);
-    const results: CallToolResult[] = [];
+describe.each(ERAS)("%s", (era) => {
+  describe("in-process: the token is in no result, error or log line", () => {
+    it("across successes, retries and every error class, with an API that echoes the token", async () => {
+      const output = captureOutput();
+      const api = await startFakeApi(echoingApi());
+      cleanups.push(() => api.close());
+      const call = await inMemorySession(api.url, era);
+      const results: CallToolResult[] = [];
 
-    for (const [name, args] of SUCCESS_CALLS) {
-      const result = await call(name, args);
-      expect(result.isError, `${name} ${JSON.stringify(args)}: ${textOf(result)}`).toBeUndefined();
-      results.push(result);
-    }
-    for (const scenario of ERROR_SCENARIOS) {
-      const result = await call("get_source", { key: scenario });
-      expect(result.isError, scenario).toBe(true);
-      results.push(result);
-    }
-    // An error that is a bug inside the server (logged with its stack on stderr).
-    results.push(await call("get_source", { key: "\uD800" }));
-    // The network class: nothing listens at this URL.
-    const dead = await startFakeApi(() => {});
-    await dead.close();
-    const callDead = await inMemorySession(dead.url);
-    const refused = await callDead("list_sources", {});
-    expect(textOf(refused)).toMatch(/Could not reach Knock/);
-    results.push(refused);
-    // The server really did send the token (so the test would see a leak if there were one).
-    expect(api.requests.some((r) => r.headers.authorization === `Bearer ${TOKEN}`)).toBe(true);
-    // The echoes reached the error messages, redacted.
-    expect(results.map(textOf).join("\n")).toContain("[redacted]");
+      for (const [name, args] of SUCCESS_CALLS) {
+        const result = await call(name, args);
+        expect(result.isError, `${name} ${JSON.stringify(args)}: ${textOf(result)}`).toBeUndefined();
+        results.push(result);
+      }
+      for (const scenario of ERROR_SCENARIOS) {
+        const result = await call("get_source", { key: scenario });
+        expect(result.isError, scenario).toBe(true);
+        results.push(result);
+      }
+      // An error that is a bug inside the server (logged with its stack on stderr).
+      results.push(await call("get_source", { key: "\uD800" }));
+      // The network class: nothing listens at this URL.
+      const dead = await startFakeApi(() => {});
+      await dead.close();
+      const callDead = await inMemorySession(dead.url, era);
+      const refused = await callDead("list_sources", {});
+      expect(textOf(refused)).toMatch(/Could not reach Knock/);
+      results.push(refused);
+      // The server really did send the token (so the test would see a leak if there were one).
+      expect(api.requests.some((r) => r.headers.authorization === `Bearer ${TOKEN}`)).toBe(true);
+      // The echoes reached the error messages, redacted.
+      expect(results.map(textOf).join("\n")).toContain("[redacted]");
 
-    for (const result of results) expect(leaks(shown(result)), shown(result)).toEqual([]);
-    expect(leaks(output())).toEqual([]);
-  });
+      for (const result of results) expect(leaks(shown(result)), shown(result)).toEqual([]);
+      expect(leaks(output())).toEqual([]);
+    });
 
-  it("with no token configured, every tool explains how to set one and shows nothing secret", async () => {
-    const output = captureOutput();
-    const session = await connect(testConfig({ serviceToken: undefined }), undefined);
-    cleanups.push(() => session.close());
-    for (const name of ["list_sources", "get_source", "upsert_source", "list_source_providers"]) {
-      const args =
-        name === "upsert_source" ? { key: "k", name: "n" } : name === "get_source" ? { key: "k" } : {};
-      const result = (await session.mcp.callTool({ name, arguments: args })) as CallToolResult;
+    it("with no token configured, every tool explains how to set one and shows nothing secret", async () => {
+      const output = captureOutput();
+      const session = await connect(testConfig({ serviceToken: undefined }), undefined, era);
+      cleanups.push(() => session.close());
+      for (const name of ["list_sources", "get_source", "upsert_source", "list_source_providers"]) {
+        const args =
+          name === "upsert_source" ? { key: "k", name: "n" } : name === "get_source" ? { key: "k" } : {};
+        const result = payloadOf(
+          era,
+          await session.mcp.callTool({ name, arguments: args }),
+        ) as CallToolResult;
+        expect(result.isError).toBe(true);
+        expect(textOf(result)).toMatch(/KNOCK_SERVICE_TOKEN/);
+        expect(leaks(shown(result))).toEqual([]);
+      }
+      expect(leaks(output())).toEqual([]);
+    });
+
+    it("a success body that contains the token: neither the text nor structuredContent shows it", async () => {
+      const api = await startFakeApi(echoingApi());
+      cleanups.push(() => api.close());
+      const call = await inMemorySession(api.url, era);
+      const result = await call("get_source", { key: "echo-success" });
+      expect(result.isError).toBeUndefined();
+      expect(textOf(result)).toContain("[redacted]");
+      expect(leaks(textOf(result))).toEqual([]);
+      expect(leaks(JSON.stringify(result.structuredContent))).toEqual([]);
+    });
+
+    it("an echoed token cut short by the 160-character error snippet is not shown in part", async () => {
+      const api = await startFakeApi(echoingApi());
+      cleanups.push(() => api.close());
+      const call = await inMemorySession(api.url, era);
+      const result = await call("get_source", { key: "cut-echo" });
       expect(result.isError).toBe(true);
-      expect(textOf(result)).toMatch(/KNOCK_SERVICE_TOKEN/);
-      expect(leaks(shown(result))).toEqual([]);
-    }
-    expect(leaks(output())).toEqual([]);
-  });
-
-  it("a success body that contains the token: neither the text nor structuredContent shows it", async () => {
-    const api = await startFakeApi(echoingApi());
-    cleanups.push(() => api.close());
-    const call = await inMemorySession(api.url);
-    const result = await call("get_source", { key: "echo-success" });
-    expect(result.isError).toBeUndefined();
-    expect(textOf(result)).toContain("[redacted]");
-    expect(leaks(textOf(result))).toEqual([]);
-    expect(leaks(JSON.stringify(result.structuredContent))).toEqual([]);
-  });
-
-  it("an echoed token cut short by the 160-character error snippet is not shown in part", async () => {
-    const api = await startFakeApi(echoingApi());
-    cleanups.push(() => api.close());
-    const call = await inMemorySession(api.url);
-    const result = await call("get_source", { key: "cut-echo" });
-    expect(result.isError).toBe(true);
-    expect(textOf(result)).toMatch(/HTTP 502/);
-    expect(leaks(textOf(result))).toEqual([]);
+      expect(textOf(result)).toMatch(/HTTP 502/);
+      expect(leaks(textOf(result))).toEqual([]);
+    });
   });
 });
 
