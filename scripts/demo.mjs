@@ -106,14 +106,32 @@ try {
     },
   );
 
+  // When a rehearsal fails or runs nothing, the tool reads its log (and the mappings) and says why.
+  const outcome = (r) =>
+    `status ${r.status}: ${r.action_logs_count} actions ran` +
+    (r.errors?.length ? `\nerrors: ${r.errors.map((e) => `${e.field}: ${e.message}`).join("; ")}` : "") +
+    (r.explanation ? `\nwhy: ${r.explanation}` : "");
+
+  await step(
+    "Why would an event not fire? Send the same event again",
+    "rehearse_source_event",
+    { key: "stripe-demo", payload },
+    outcome,
+  );
+
   const tampered = { ...payload, body: { ...payload.body, id: "evt_tampered", livemode: true } };
   await step(
-    "Why would an event not fire? Rehearse it with a body the signature does not match",
+    "Rehearse it with a body the signature does not match",
     "rehearse_source_event",
     { key: "stripe-demo", payload: tampered },
-    (r) =>
-      `status ${r.status}: ${r.action_logs_count} actions ran` +
-      (r.errors?.length ? `\nerrors: ${r.errors.map((e) => `${e.field}: ${e.message}`).join("; ")}` : ""),
+    outcome,
+  );
+
+  await step(
+    "And an event type that no mapping takes",
+    "rehearse_source_event",
+    { key: "app-webhooks", payload: { body: { id: "evt_demo_1", type: "invoice.voided" }, headers: {} } },
+    outcome,
   );
 
   await step(

@@ -4,6 +4,7 @@ import { SANDBOX_VARS } from "./catalog/index.js";
 import { createRequestListener } from "./http.js";
 import { randomIds } from "./ids.js";
 import { loadState, StateWriter } from "./persist.js";
+import { DEFAULT_LOG_LIMITS, type LogLimits } from "./retention.js";
 import { seedState } from "./seed.js";
 import { SandboxStore } from "./state.js";
 
@@ -22,6 +23,8 @@ export interface SandboxOptions {
   scriptTimeoutMs?: number;
   /** Clock, for tests. */
   now?: () => Date;
+  /** How many logs are kept (retention.ts); the defaults, for tests. */
+  logLimits?: Partial<LogLimits>;
 }
 
 export interface SandboxHandle {
@@ -37,10 +40,17 @@ export interface SandboxHandle {
  */
 export async function startSandbox(options: SandboxOptions = {}): Promise<SandboxHandle> {
   const now = options.now ?? (() => new Date());
-  const writer = options.statePath ? new StateWriter(options.statePath) : null;
   const loaded = options.statePath ? await loadState(options.statePath) : null;
-  const store = new SandboxStore(loaded ?? seedState(now()), writer, now);
-  if (!loaded) await store.commit();
+  const writer = options.statePath ? new StateWriter(options.statePath, loaded?.logFileBytes ?? 0) : null;
+  const limits = { ...DEFAULT_LOG_LIMITS, ...options.logLimits };
+  const store = new SandboxStore(loaded?.state ?? seedState(now()), writer, now, limits);
+  if (!loaded || loaded.version === 1) {
+    // Logs first: until the version 2 snapshot is written, a restart reads the logs from where they were.
+    await store.saveLogs();
+    await store.saveSources();
+  } else if (loaded.tornTail) {
+    await writer?.truncateLogs(loaded.logFileBytes);
+  }
 
   const server = createServer(
     createRequestListener(store, {
@@ -68,7 +78,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       closing ??= new Promise<void>((resolve, reject) => {
         server.close((error) => (error ? reject(error) : resolve()));
         server.closeAllConnections();
-      }).then(() => store.flush());
+      }).then(() => store.close());
       return closing;
     },
   };

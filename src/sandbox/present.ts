@@ -64,8 +64,12 @@ export function presentLog(log: StoredLog, withActions: boolean): Record<string,
     source: log.source,
     verification_status: log.verification_status,
   };
-  // Not in the spec: marks a replay that Knock's idempotency check swallowed (no actions ran).
-  if (log.idempotent) out.idempotent = true;
+  // Not in the spec (the sandbox's own): marks a replay that the idempotency check swallowed (no actions
+  // ran; Knock's docs say such a log is "labeled as idempotent") and names the log it repeats.
+  if (log.idempotent) {
+    out.idempotent = true;
+    if (log.replay_of) out.replay_of = log.replay_of;
+  }
   if (withActions) out.actions = log.actions.map((action) => ({ ...action }));
   return out;
 }

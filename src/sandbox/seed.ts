@@ -1,6 +1,8 @@
-import { findProvider } from "./catalog/index.js";
+import { findProvider, SANDBOX_VARS } from "./catalog/index.js";
+import { stripeSigned } from "./catalog/signing.js";
 import { seededIds } from "./ids.js";
 import { runMappings } from "./pipeline/actions.js";
+import { runCatalogScript } from "./pipeline/script-trusted.js";
 import {
   ENVIRONMENTS,
   type Environment,
@@ -25,7 +27,6 @@ interface SampleEvent {
   event: string;
   body: Record<string, unknown>;
   headers: Record<string, string>;
-  verified: boolean | null;
 }
 
 function mapping(
@@ -65,7 +66,6 @@ function appWebhookEvent(event: string, n: number, overrides: Record<string, unk
     event,
     body: { id: `evt_app_${n}`, type: event, data: { ...data, ...overrides } },
     headers: { "content-type": "application/json", "user-agent": "acme-backend/2.3" },
-    verified: null,
   };
 }
 
@@ -77,7 +77,6 @@ function stripeSamples(): SampleEvent[] {
       event,
       body: payload.body,
       headers: payload.headers,
-      verified: true,
     })),
   );
   if (fromTemplate.length > 0) return fromTemplate;
@@ -86,15 +85,22 @@ function stripeSamples(): SampleEvent[] {
     event,
     body: { id: `evt_stripe_${i}`, type: event, data: { object: { customer: `cus_${i}` } } },
     headers: { "content-type": "application/json" },
-    verified: true,
   }));
 }
 
-/** Example payloads repeat; distinct ids keep the seeded history looking like separate deliveries. */
-function stripeSample(sample: SampleEvent, n: number): SampleEvent {
+/**
+ * Example payloads repeat; distinct ids keep the seeded history looking like separate deliveries. The body
+ * changes, so it is signed again, as Stripe would have signed that delivery. A `tampered` delivery is changed
+ * after signing (as by a proxy that rewrote it), so its signature no longer matches.
+ */
+function stripeSample(sample: SampleEvent, n: number, tampered: boolean): SampleEvent {
   const body = structuredClone(sample.body);
   if (typeof body.id === "string") body.id = `${body.id}_${n}`;
-  return { ...sample, body };
+  const signedAt = /(?:^|,)t=(\d+)/.exec(sample.headers["stripe-signature"] ?? "")?.[1];
+  const signed =
+    signedAt === undefined ? { body, headers: sample.headers } : stripeSigned(body, Number(signedAt));
+  const delivered = tampered ? { ...signed.body, livemode: !signed.body.livemode } : signed.body;
+  return { ...sample, body: delivered, headers: { ...signed.headers } };
 }
 
 function seedSources(nowIso: string, ids: ReturnType<typeof seededIds>): StoredSource[] {
@@ -150,6 +156,11 @@ function seedSources(nowIso: string, ids: ReturnType<typeof seededIds>): StoredS
   return [stripe, app];
 }
 
+/**
+ * The first-start state. Each seeded delivery of a source with a preprocess script went through that script
+ * for real: its log holds what the script returned (for the one Stripe delivery that failed verification,
+ * `reason: "signature mismatch"`), run with the sandbox's default variables.
+ */
 export function seedState(now: Date): SandboxState {
   const ids = seededIds(SEED);
   const nowMs = now.getTime();
@@ -158,21 +169,33 @@ export function seedState(now: Date): SandboxState {
   const appEvents = ["user.created", "order.shipped", "user.created", "account.closed"];
   const logs: StoredLog[] = [];
 
-  for (let i = 0; i < SEEDED_LOG_COUNT; i++) {
-    const n = SEEDED_LOG_COUNT - i;
-    // Oldest first, so seq grows with time like it would for live traffic.
-    const insertedAt = new Date(nowMs - n * 4 * HOUR_MS + 17 * 60 * 1000).toISOString();
+  const deliveries = Array.from({ length: SEEDED_LOG_COUNT }, (_, i) => {
     let sample: SampleEvent;
-    if (i % 3 === 0) sample = stripeSample(stripeEvents[(i / 3) % stripeEvents.length] as SampleEvent, i);
+    // One Stripe delivery whose signature did not verify.
+    if (i % 3 === 0)
+      sample = stripeSample(stripeEvents[(i / 3) % stripeEvents.length] as SampleEvent, i, i === 15);
     else if (i === 10)
       sample = appWebhookEvent("order.shipped", i, { customer_id: null }); // fails its action
     else sample = appWebhookEvent(appEvents[i % appEvents.length] as string, i);
     const environment: Environment = i % 5 === 4 ? "production" : i % 7 === 6 ? "staging" : "development";
     const source = sources.find((s) => s.key === sample.source) as StoredSource;
+    return { sample, environment, source };
+  });
+  const outputs = deliveries.map(({ sample, environment, source }) => {
+    const script = source.environments[environment].settings.preprocess_script;
+    if (!script) return null;
+    const ctx = { vars: { ...SANDBOX_VARS }, body: sample.body, rawBody: JSON.stringify(sample.body) };
+    const result = runCatalogScript(script.source, { ...ctx, headers: sample.headers });
+    return result.ok ? result.output : { verified: false, reason: result.error };
+  });
+
+  for (const [i, { sample, environment, source }] of deliveries.entries()) {
+    const n = SEEDED_LOG_COUNT - i;
+    // Oldest first, so seq grows with time like it would for live traffic.
+    const insertedAt = new Date(nowMs - n * 4 * HOUR_MS + 17 * 60 * 1000).toISOString();
     const settings = source.environments[environment].settings;
-    const rejected = sample.source === "stripe" && i === 15; // one event whose signature did not verify
-    const verified = sample.verified === true && !rejected;
-    const hasScript = settings.preprocess_script !== null;
+    const output = outputs[i] ?? null;
+    const verified = output?.verified === true;
     const log: StoredLog = {
       id: ids.id("log"),
       seq: i,
@@ -181,15 +204,16 @@ export function seedState(now: Date): SandboxState {
       event: sample.event,
       data: isPlainObject(sample.body) ? structuredClone(sample.body) : null,
       inserted_at: insertedAt,
-      preprocess_output: hasScript ? { verified } : null,
+      preprocess_output: output,
       source: null,
-      verification_status: `${settings.enforce_verification ? "enforced" : "unenforced"}:${hasScript && verified ? "verified" : "unverified"}`,
+      verification_status: `${settings.enforce_verification ? "enforced" : "unenforced"}:${verified ? "verified" : "unverified"}`,
       idempotency_key: null,
       idempotent: false,
+      replay_of: null,
       actions: [],
     };
-    if (!(rejected && settings.enforce_verification)) {
-      const envelope = { body: sample.body, headers: sample.headers, preprocess: log.preprocess_output };
+    if (verified || !settings.enforce_verification) {
+      const envelope = { body: sample.body, headers: sample.headers, preprocess: output };
       log.actions = runMappings(
         source.environments[environment].mappings,
         sample.event,

@@ -88,9 +88,16 @@ export interface StoredLog {
   preprocess_output: Record<string, unknown> | null;
   source: string | null;
   verification_status: string | null;
-  /** Only recorded for events that got past verification, so rejected events never block a later delivery. */
+  /**
+   * The valid idempotency key of an event that got past verification and had its event type read; null
+   * otherwise (rejected events, no key path, a missing or invalid key). With no failed action and not
+   * `idempotent`, the log is an execution recorded for replay.
+   */
   idempotency_key: string | null;
+  /** A replay of a recorded execution: no actions ran. */
   idempotent: boolean;
+  /** The id of the log whose execution this replay repeats (sandbox bookkeeping, shown on replays). */
+  replay_of: string | null;
   actions: StoredAction[];
 }
 

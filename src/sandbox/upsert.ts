@@ -29,9 +29,15 @@ import {
  *   false, unknown extra keys removed); keys not given are kept. `endpoint` is assigned by the sandbox and a
  *   value sent for it is ignored.
  * - `mappings`, when given, replace the environment's list wholesale. A new mapping that matches an existing
- *   one by event_type + action_type keeps that mapping's created_at (and its updated_at if nothing changed).
- *   `active` defaults to true, `is_deleted` to false. A workflows_trigger mapping that an upsert creates or
- *   changes then needs a workflow commit (see the status endpoint).
+ *   one keeps that mapping's created_at (and its updated_at if nothing changed): by event_type + action_type,
+ *   and for workflows_trigger also by the workflow `key`. `active` defaults to true, `is_deleted` to false.
+ *   A workflows_trigger mapping that an upsert creates or changes then needs a workflow commit (see the
+ *   status endpoint).
+ * - Workflow trigger mappings must be marked deleted before they can be removed (Knock's SDK,
+ *   knock-mgmt-node src/resources/data-sources.ts, `is_deleted`): one sent with `is_deleted: true` stays
+ *   listed as deleted and needs a commit (status `deleted`); an upsert of an existing source that leaves out
+ *   a stored workflows_trigger mapping not yet marked deleted is refused with a 422 and changes nothing.
+ *   One already marked deleted may then be left out, and is gone. Other action types are simply replaced.
  */
 
 type SettingsPatch = Record<string, unknown>;
@@ -256,12 +262,28 @@ function sameMapping(a: MappingInput, b: StoredMapping): boolean {
   );
 }
 
-function replaceMappings(existing: StoredMapping[], inputs: MappingInput[], now: string): StoredMapping[] {
+/** The identity of a mapping across upserts: a workflow trigger is also told apart by its workflow. */
+function sameIdentity(input: MappingInput, stored: StoredMapping): boolean {
+  if (input.event_type !== stored.event_type || input.action_type !== stored.action_type) return false;
+  return input.action_type !== "workflows_trigger" || workflowKey(input) === workflowKey(stored);
+}
+
+function workflowKey(mapping: { action_parameters: Record<string, unknown> | null }): string {
+  return String(mapping.action_parameters?.key ?? "");
+}
+
+/**
+ * The environment's new mapping list, and the stored mappings it leaves out; pure, so a refused upsert
+ * changes nothing.
+ */
+function replaceMappings(
+  existing: StoredMapping[],
+  inputs: MappingInput[],
+  now: string,
+): { mappings: StoredMapping[]; removed: StoredMapping[] } {
   const unused = [...existing];
-  return inputs.map((input) => {
-    const matchIndex = unused.findIndex(
-      (old) => old.event_type === input.event_type && old.action_type === input.action_type,
-    );
+  const mappings = inputs.map((input) => {
+    const matchIndex = unused.findIndex((old) => sameIdentity(input, old));
     const match = matchIndex >= 0 ? unused.splice(matchIndex, 1)[0] : undefined;
     const unchanged = match !== undefined && sameMapping(input, match);
     return {
@@ -271,6 +293,21 @@ function replaceMappings(existing: StoredMapping[], inputs: MappingInput[], now:
       pending_commit: unchanged ? match.pending_commit : true,
     };
   });
+  return { mappings, removed: unused };
+}
+
+/** Refuses to drop a workflow trigger that was not marked deleted first (see the merge rule above). */
+function refuseUnmarkedRemovals(removed: StoredMapping[], environment: Environment): void {
+  const errors = new FieldErrors();
+  for (const mapping of removed) {
+    if (mapping.action_type !== "workflows_trigger" || mapping.is_deleted) continue;
+    errors.add(
+      `environment_settings.${environment}.mappings`,
+      `leaves out the workflows_trigger mapping of event "${mapping.event_type}" to workflow "${workflowKey(mapping)}"; ` +
+        "a workflow trigger mapping must be marked deleted before it can be removed: send it with is_deleted: true first",
+    );
+  }
+  errors.throwIfAny();
 }
 
 /** Validates and applies one upsert; the caller commits. */
@@ -283,7 +320,20 @@ export function upsertSource(
 ): StoredSource {
   const request = validateRequest(body, environment);
   const now = store.nowIso();
-  let source = store.findSource(key);
+  const existing = store.findSource(key);
+  let replaced: StoredMapping[] | undefined;
+  if (existing && request.mappings) {
+    const { mappings, removed } = replaceMappings(
+      existing.environments[environment].mappings,
+      request.mappings,
+      now,
+    );
+    refuseUnmarkedRemovals(removed, environment);
+    replaced = mappings;
+  }
+
+  // Nothing is changed above this line: every refusal comes first.
+  let source = existing;
   if (!source) {
     let template: ProviderTemplate | undefined;
     if (request.preconfigured_provider !== undefined) {
@@ -295,6 +345,9 @@ export function upsertSource(
       }
     }
     source = newSource(key, request.name, now, ids, template);
+    // A new source had no mappings anyone committed: the request's replace the template's outright.
+    if (request.mappings)
+      replaced = replaceMappings(source.environments[environment].mappings, request.mappings, now).mappings;
     store.state.sources.push(source);
   }
   source.name = request.name;
@@ -305,6 +358,6 @@ export function upsertSource(
   const env = source.environments[environment];
   if (request.settings !== undefined || request.mappings !== undefined) env.updated_at = now;
   if (request.settings) applySettings(env.settings, request.settings);
-  if (request.mappings) env.mappings = replaceMappings(env.mappings, request.mappings, now);
+  if (replaced) env.mappings = replaced;
   return source;
 }

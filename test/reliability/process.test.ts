@@ -324,7 +324,82 @@ describe("the sandbox state file survives SIGKILL during writes", () => {
         [...acknowledged].some((k) => k.startsWith(`r${round}-`)),
         `round ${round} wrote nothing`,
       ).toBe(true);
-    // Stray temp files, if any, are the only other files; loading never looks at them.
-    for (const name of readdirSync(dir)) expect(name === "state.json" || name.endsWith(".tmp")).toBe(true);
+    // Beside the state file and its log file, stray temp files, if any, are the only others; loading never
+    // looks at them.
+    for (const name of readdirSync(dir)) {
+      expect(["state.json", "state.json.logs.jsonl"].includes(name) || name.endsWith(".tmp")).toBe(true);
+    }
+  });
+
+  it("the same for rehearsals: every acknowledged log is there after each kill (they are appended, not rewritten)", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "knock-sandbox-kill-logs-"));
+    dirs.push(dir);
+    const state = join(dir, "state.json");
+    const acknowledged = new Set<string>();
+    const auth = { authorization: "Bearer any", "content-type": "application/json" };
+    for (let round = 0; round < 3; round++) {
+      const sandbox = startSandboxServer(state);
+      const url = await sandbox.url;
+      const created = await fetch(`${url}/v1/sources/kill-logs?environment=development`, {
+        method: "PUT",
+        headers: auth,
+        body: JSON.stringify({
+          source: {
+            name: "Kill logs",
+            environment_settings: { development: { settings: { event_type_path: "body.type" } } },
+          },
+        }),
+      });
+      expect(created.status).toBe(200);
+      let killed = false;
+      let n = 0;
+      // At most 3 × 4 × 60 logs of 20 KB in all: within what retention keeps, so none is dropped by design.
+      const rehearser = async (lane: number) => {
+        for (let sent = 0; !killed && sent < 60; sent++) {
+          const body = { type: "k", n: `${round}-${lane}-${n++}`, pad: "p".repeat(20_000) };
+          try {
+            const res = await fetch(`${url}/v1/sources/kill-logs/rehearse?environment=development`, {
+              method: "POST",
+              headers: auth,
+              body: JSON.stringify({ payload: { body } }),
+            });
+            const answer = (await res.json()) as { log_id: string };
+            if (res.status === 200) acknowledged.add(answer.log_id);
+            else throw new Error(`rehearse answered ${res.status}`);
+          } catch (error) {
+            if (!killed) throw error;
+          }
+        }
+      };
+      const before = acknowledged.size;
+      const lanes = [0, 1, 2, 3].map(rehearser);
+      // As for the state file above: the kill waits for the round's first few acknowledged logs.
+      for (let waited = 0; acknowledged.size - before < 5 && waited < 10_000; waited += 10) await sleep(10);
+      await sleep(Math.random() * 300);
+      killed = true;
+      sandbox.child.kill("SIGKILL");
+      await Promise.all(lanes);
+      await sandbox.exited;
+
+      const loaded = await startSandbox({ statePath: state });
+      const ids = new Set<string>();
+      let after = "";
+      for (;;) {
+        const page = await fetch(
+          `${loaded.url}/v1/sources/kill-logs/logs?environment=development&limit=100${after}`,
+          { headers: auth },
+        );
+        const json = (await page.json()) as {
+          entries: Array<{ id: string }>;
+          page_info: { after: string | null };
+        };
+        for (const entry of json.entries) ids.add(entry.id);
+        if (!json.page_info.after) break;
+        after = `&after=${json.page_info.after}`;
+      }
+      await loaded.close();
+      for (const id of acknowledged) expect(ids.has(id), `acknowledged ${id} lost`).toBe(true);
+      expect(acknowledged.size).toBeGreaterThan(before);
+    }
   });
 });

@@ -4,6 +4,7 @@ import { ACTION_TYPES } from "../../src/knock/schemas.js";
 import { findProvider, PROVIDERS, SANDBOX_VARS } from "../../src/sandbox/catalog/index.js";
 import type { ExamplePayload, ProviderTemplate } from "../../src/sandbox/catalog/types.js";
 import { closeScriptRunner, runPreprocessScript } from "../../src/sandbox/pipeline/script.js";
+import { runCatalogScript } from "../../src/sandbox/pipeline/script-trusted.js";
 
 const CATEGORIES = [
   "Billing",
@@ -103,7 +104,7 @@ describe("catalog", () => {
         expect(branding.colors.primary).toMatch(/^#[0-9A-F]{6}$/i);
         expect(branding.colors.secondary).toMatch(/^#[0-9A-F]{6}$/i);
       }
-      expect(template.default_settings.event_type_path).toMatch(/^(body|headers)\./);
+      expect(template.default_settings.event_type_path).toMatch(/^(body|headers|preprocess)\./);
       expect(template.default_settings.preprocessing_script?.language).toBe("javascript");
       expect(template.default_settings.preprocessing_script?.source).toMatch(/function main\(ctx\)/);
 
@@ -167,6 +168,25 @@ describe("catalog", () => {
     });
   });
 
+  it("the seed's synchronous runner returns what a rehearsal's worker returns, for every example", async () => {
+    for (const template of PROVIDERS) {
+      const source = template.default_settings.preprocessing_script?.source as string;
+      for (const [eventType, payload] of examples(template)) {
+        for (const rawBody of [JSON.stringify(payload.body), JSON.stringify({ ...payload.body, x: 1 })]) {
+          const ctx = {
+            vars: { ...SANDBOX_VARS },
+            body: JSON.parse(rawBody),
+            rawBody,
+            headers: payload.headers,
+          };
+          expect(runCatalogScript(source, ctx), `${template.key} ${eventType}`).toEqual(
+            await runPreprocessScript(source, ctx),
+          );
+        }
+      }
+    }
+  });
+
   describe.each(["stripe", "clerk", "workos"])("%s signatures", (key) => {
     const template = findProvider(key) as ProviderTemplate;
 
@@ -223,6 +243,66 @@ describe("catalog", () => {
         output: { verified: false, reason: "timestamp outside the tolerance" },
       });
     });
+  });
+
+  // The paths each provider's page of Knock's docs gives (knocklabs/docs, content/integrations/sources/):
+  // custom.mdx (event type path body.type; idempotency off until a key path is set), posthog.mdx,
+  // stripe.mdx, clerk.mdx, workos.mdx, supabase.mdx (no idempotency key), segment.mdx and
+  // rudderstack.mdx (messageId).
+  it.each([
+    ["custom-http", { event_type_path: "body.type", idempotency_key_path: null }],
+    ["posthog", { event_type_path: "body.event", idempotency_key_path: "body.messageId" }],
+    ["stripe", { event_type_path: "body.type", idempotency_key_path: "body.id" }],
+    ["clerk", { event_type_path: "body.type", idempotency_key_path: "headers.svix-id" }],
+    ["workos", { event_type_path: "body.event", idempotency_key_path: "body.id" }],
+    ["supabase", { idempotency_key_path: null }],
+    ["segment", { idempotency_key_path: "body.messageId" }],
+    ["rudderstack", { idempotency_key_path: "body.messageId" }],
+  ] as const)("%s has the paths its Knock docs page gives", (key, paths) => {
+    expect(findProvider(key)?.default_settings).toMatchObject(paths);
+  });
+
+  it("supabase event types are {schema}.{table}:{operation}, and auth.users:INSERT identifies users", () => {
+    const supabase = findProvider("supabase") as ProviderTemplate;
+    for (const type of Object.keys(supabase.example_payloads)) {
+      expect(type).toMatch(/^\w+\.\w+:(INSERT|UPDATE|DELETE)$/);
+    }
+    expect(supabase.default_action_mappings).toContainEqual(
+      expect.objectContaining({ event_type: "auth.users:INSERT", action_type: "users_identify" }),
+    );
+  });
+
+  it("posthog identifies users on $identify and $set, from its Knock destination's payload", async () => {
+    const posthog = findProvider("posthog") as ProviderTemplate;
+    for (const event of ["$identify", "$set"]) {
+      expect(posthog.default_action_mappings).toContainEqual(
+        expect.objectContaining({ event_type: event, action_type: "users_identify" }),
+      );
+    }
+    const payload = posthog.example_payloads.$identify?.[0] as ExamplePayload;
+    expect(payload.body).toMatchObject({ type: "track", event: "$identify", messageId: expect.any(String) });
+    expect(await preprocess(posthog, payload)).toEqual({
+      verified: true,
+      email: "john.arnold@example.com",
+      name: "John Arnold",
+    });
+  });
+
+  it("custom-http verifies the x-webhook-secret header, as Knock's default script does", async () => {
+    const custom = findProvider("custom-http") as ProviderTemplate;
+    const [, payload] = examples(custom)[0] as [string, ExamplePayload];
+    const source = custom.default_settings.preprocessing_script?.source as string;
+    const run = (headers: Record<string, string>, vars: Record<string, string> = { ...SANDBOX_VARS }) =>
+      runPreprocessScript(source, { vars, body: payload.body, rawBody: "", headers });
+    const { "x-webhook-secret": _secret, ...without } = payload.headers;
+    expect(await run(payload.headers)).toEqual({ ok: true, output: { verified: true } });
+    expect(await run(without)).toMatchObject({
+      output: { verified: false, reason: "missing x-webhook-secret header" },
+    });
+    expect(await run({ ...without, "x-webhook-secret": "nope" })).toMatchObject({
+      output: { verified: false },
+    });
+    expect(await run(payload.headers, {})).toMatchObject({ output: { verified: false } });
   });
 
   it("stripe and clerk enforce verification by default", () => {

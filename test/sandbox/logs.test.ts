@@ -226,3 +226,26 @@ describe("GET /v1/sources/{key}/logs", () => {
     }
   });
 });
+
+describe("seeded logs", () => {
+  it("hold what the source's script returned, with the reason for the one rejected Stripe delivery", async () => {
+    const res = await client.get(
+      "/v1/sources/stripe/logs?environment=development&limit=100&include[]=actions",
+    );
+    const logs = res.json.entries as Array<{
+      verification_status: string;
+      preprocess_output: Record<string, unknown> | null;
+      actions: unknown[];
+    }>;
+    expect(logs.length).toBeGreaterThan(2);
+    // The Stripe script derives the customer for mappings, and says why when it does not verify.
+    for (const log of logs) expect(log.preprocess_output).toHaveProperty("customer_id");
+    const rejected = logs.filter((log) => log.verification_status === "enforced:unverified");
+    expect(rejected).toHaveLength(1);
+    expect(rejected[0]?.preprocess_output).toMatchObject({ verified: false, reason: "signature mismatch" });
+    expect(rejected[0]?.actions).toEqual([]);
+    for (const log of logs.filter((l) => l.verification_status === "enforced:verified")) {
+      expect(log.preprocess_output).toMatchObject({ verified: true });
+    }
+  });
+});

@@ -105,6 +105,31 @@ describe("POST /v1/sources/{key}/rehearse", () => {
     expect(log.actions).toEqual([]);
   });
 
+  it("says why verification failed in the script's own words", async () => {
+    const create = await client.put("/v1/sources/stripe-copy?environment=development", {
+      source: { name: "Stripe copy", preconfigured_provider: "stripe" },
+    });
+    expect(create.status).toBe(200);
+    const provider = await client.get("/v1/source_providers/stripe?include[]=example_payloads");
+    const example = provider.json.example_payloads["invoice.paid"][0];
+    const tampered = await rehearse("stripe-copy", { ...example, body: { ...example.body, livemode: true } });
+    expect(tampered.json.errors).toEqual([
+      {
+        field: "verification",
+        message: expect.stringMatching(/^the event was rejected: signature mismatch \(/),
+      },
+    ]);
+    const { "stripe-signature": _signature, ...unsigned } = example.headers;
+    const missing = await rehearse("stripe-copy", { ...example, headers: unsigned });
+    expect(missing.json.errors[0].message).toMatch(
+      /^the event was rejected: missing stripe-signature header/,
+    );
+    // A script that gives no reason still gets a sentence.
+    await configure("v", VERIFYING, [trigger]);
+    const bare = await rehearse("v", { body: { type: "signup" }, headers: {} });
+    expect(bare.json.errors[0].message).toMatch(/did not return verified: true/);
+  });
+
   it("runs unverified events when verification is not enforced", async () => {
     await configure(
       "u",
@@ -176,59 +201,120 @@ describe("POST /v1/sources/{key}/rehearse", () => {
     });
   }
 
-  it("treats a replayed idempotency key within 24 h as idempotent", async () => {
+  describe("idempotency (docs: integrations/sources/overview.mdx, Source event idempotency)", () => {
     const identify = {
       event_type: "signup",
       action_type: "users_identify",
       action_parameters: { id: "body.user" },
     };
-    for (const env of ["development", "staging"]) {
-      await configure(
-        "idem",
-        { event_type_path: "body.type", idempotency_key_path: "headers.idempotency-key" },
-        [identify],
-        env,
-      );
-    }
-    const payload = { body: { type: "signup", user: "u" }, headers: { "Idempotency-Key": "k-1" } };
-    const first = await rehearse("idem", payload);
-    expect(first.json).toMatchObject({ status: "ok", action_logs_count: 1 });
-    expect(await logOf("idem", first.json.log_id)).not.toHaveProperty("idempotent");
-    clock.advance(23 * HOUR);
-    const replay = await rehearse("idem", payload);
-    expect(replay.json).toEqual({
-      log_id: expect.any(String),
-      status: "ok",
-      action_logs_count: 0,
-      successful_action_logs_count: 0,
-      failed_action_logs_count: 0,
-      errors: null,
+    const other = { ...identify, event_type: "login" };
+    const idempotentSettings = {
+      event_type_path: "body.type",
+      idempotency_key_path: "headers.idempotency-key",
+    };
+    const payload = (type: string, key?: string) => ({
+      body: { type, user: "u" },
+      headers: key === undefined ? {} : { "Idempotency-Key": key },
     });
-    const replayLog = await logOf("idem", replay.json.log_id);
-    expect(replayLog.idempotent).toBe(true);
-    expect(replayLog.actions).toEqual([]);
-    expect((await rehearse("idem", payload, "staging")).json.action_logs_count).toBe(1);
-    clock.advance(2 * HOUR); // 25 h after the last non-idempotent delivery in development
-    // The replay itself counts as a sighting, so the window restarts from it (23 h + 2 h → 2 h ago).
-    expect((await rehearse("idem", payload)).json.action_logs_count).toBe(0);
-    clock.advance(23 * HOUR);
-    expect((await rehearse("idem", payload)).json.action_logs_count).toBe(0);
-    clock.advance(25 * HOUR);
-    expect((await rehearse("idem", payload)).json.action_logs_count).toBe(1);
-    for (const headers of [{}, { "idempotency-key": "x".repeat(256) }]) {
-      const bad = await rehearse("idem", { body: { type: "signup", user: "u" }, headers });
-      expect(bad.json.status).toBe("error");
-      expect(bad.json.errors[0].field).toBe("idempotency_key_path");
-      expect(bad.json.action_logs_count).toBe(0);
-    }
-    expect(
-      (
-        await rehearse("idem", {
-          body: { type: "signup", user: "u" },
-          headers: { "idempotency-key": "y".repeat(255) },
-        })
-      ).json.status,
-    ).toBe("ok");
+
+    it("replays a recorded execution within 24 h of it, per source and environment", async () => {
+      for (const env of ["development", "staging"]) {
+        await configure("idem", idempotentSettings, [identify], env);
+      }
+      const first = await rehearse("idem", payload("signup", "k-1"));
+      expect(first.json).toMatchObject({ status: "ok", action_logs_count: 1 });
+      expect(await logOf("idem", first.json.log_id)).not.toHaveProperty("idempotent");
+      clock.advance(23 * HOUR);
+      const replay = await rehearse("idem", payload("signup", "k-1"));
+      expect(replay.json).toEqual({
+        log_id: expect.any(String),
+        status: "ok",
+        action_logs_count: 0,
+        successful_action_logs_count: 0,
+        failed_action_logs_count: 0,
+        errors: null,
+      });
+      const replayLog = await logOf("idem", replay.json.log_id);
+      expect(replayLog).toMatchObject({ idempotent: true, replay_of: first.json.log_id });
+      expect(replayLog.actions).toEqual([]);
+      // Another environment is another configuration; so is another source.
+      expect((await rehearse("idem", payload("signup", "k-1"), "staging")).json.action_logs_count).toBe(1);
+      await configure("idem-2", idempotentSettings, [identify]);
+      expect((await rehearse("idem-2", payload("signup", "k-1"))).json.action_logs_count).toBe(1);
+      // The window runs from the recorded execution: a replay is not one, so it does not extend it.
+      clock.advance(2 * HOUR);
+      const after = await rehearse("idem", payload("signup", "k-1"));
+      expect(after.json.action_logs_count).toBe(1);
+      expect(await logOf("idem", after.json.log_id)).not.toHaveProperty("idempotent");
+    });
+
+    it("matches on the event type as well as the key", async () => {
+      await configure("idem", idempotentSettings, [identify, other]);
+      expect((await rehearse("idem", payload("signup", "k-1"))).json.action_logs_count).toBe(1);
+      const login = await rehearse("idem", payload("login", "k-1"));
+      expect(login.json).toMatchObject({ status: "ok", action_logs_count: 1 });
+      expect(await logOf("idem", login.json.log_id)).not.toHaveProperty("idempotent");
+      expect((await rehearse("idem", payload("login", "k-1"))).json.action_logs_count).toBe(0);
+    });
+
+    it("processes an event whose key is missing or invalid normally, just not idempotently", async () => {
+      await configure("idem", idempotentSettings, [identify]);
+      const invalid: Array<Record<string, unknown>> = [
+        {},
+        { "idempotency-key": "" },
+        { "idempotency-key": "x".repeat(256) },
+      ];
+      for (const headers of invalid) {
+        for (let i = 0; i < 2; i++) {
+          const res = await rehearse("idem", { body: { type: "signup", user: "u" }, headers });
+          expect(res.json, JSON.stringify(headers)).toMatchObject({
+            status: "ok",
+            action_logs_count: 1,
+            errors: null,
+          });
+          expect(await logOf("idem", res.json.log_id)).not.toHaveProperty("idempotent");
+        }
+      }
+      // A key that is not a string (headers are always strings; a body field need not be).
+      await configure("idem-body", { event_type_path: "body.type", idempotency_key_path: "body.id" }, [
+        identify,
+      ]);
+      for (const id of [42, { n: 1 }, null]) {
+        for (let i = 0; i < 2; i++) {
+          const res = await rehearse("idem-body", { body: { type: "signup", user: "u", id } });
+          expect(res.json, JSON.stringify(id)).toMatchObject({ status: "ok", action_logs_count: 1 });
+        }
+      }
+      // 255 characters is a valid key: its second delivery is a replay.
+      const longest = payload("signup", "y".repeat(255));
+      expect((await rehearse("idem", longest)).json.action_logs_count).toBe(1);
+      expect((await rehearse("idem", longest)).json.action_logs_count).toBe(0);
+    });
+
+    it("records only successful executions: a failed or rejected run does not block the next", async () => {
+      const broken = { ...identify, action_parameters: { id: "body.nobody" } };
+      await configure("idem", idempotentSettings, [broken]);
+      const failed = await rehearse("idem", payload("signup", "k-1"));
+      expect(failed.json).toMatchObject({ status: "error", failed_action_logs_count: 1 });
+      await configure("idem", idempotentSettings, [identify]);
+      const fixed = await rehearse("idem", payload("signup", "k-1"));
+      expect(fixed.json).toMatchObject({ status: "ok", successful_action_logs_count: 1 });
+      expect((await rehearse("idem", payload("signup", "k-1"))).json.action_logs_count).toBe(0);
+
+      await configure("guarded", { ...idempotentSettings, ...VERIFYING }, [
+        { ...identify, action_parameters: { id: "body.user" } },
+      ]);
+      const rejected = await rehearse("guarded", {
+        body: { type: "signup", user: "u" },
+        headers: { "idempotency-key": "k-2", "x-signature": "wrong" },
+      });
+      expect(rejected.json.status).toBe("error");
+      const accepted = await rehearse("guarded", {
+        body: { type: "signup", user: "u" },
+        headers: { "idempotency-key": "k-2", "x-signature": "s3cret" },
+      });
+      expect(accepted.json).toMatchObject({ status: "ok", action_logs_count: 1 });
+    });
   });
 
   it("runs mappings in Knock's fixed order, skipping inactive, deleted and other events", async () => {

@@ -171,11 +171,8 @@ describe("PUT /v1/sources/{key}", () => {
             },
             mappings: [
               { event_type: "a", action_type: "users_identify", action_parameters: { id: "body.id" } },
-              {
-                event_type: "b",
-                action_type: "workflows_trigger",
-                action_parameters: { key: "wf-b", recipients: "body.u" },
-              },
+              // Not a workflow trigger: those must be marked deleted before they go (tested below).
+              { event_type: "b", action_type: "users_delete", action_parameters: { id: "body.u" } },
             ],
           },
         },
@@ -233,6 +230,66 @@ describe("PUT /v1/sources/{key}", () => {
     const again = await client.put(`/v1/sources/m${ENV}`, { source: { name: "M3" } });
     expect(again.json.source.environment_settings.development.mappings).toHaveLength(2);
     expect(again.json.source.description).toBe("first");
+  });
+
+  it("refuses to drop a workflow trigger mapping not marked deleted, and changes nothing", async () => {
+    const trigger = (key: string, extra: Record<string, unknown> = {}) => ({
+      event_type: "order.shipped",
+      action_type: "workflows_trigger",
+      action_parameters: { key, recipients: "body.user" },
+      ...extra,
+    });
+    const identify = {
+      event_type: "user.created",
+      action_type: "users_identify",
+      action_parameters: { id: "body.id" },
+    };
+    const put = (name: string, mappings: unknown[], settings: Record<string, unknown> = {}) =>
+      client.put(`/v1/sources/wt${ENV}`, {
+        source: { name, environment_settings: { development: { settings, mappings } } },
+      });
+    expect(
+      (await put("WT", [trigger("order-shipped"), identify], { event_type_path: "body.type" })).status,
+    ).toBe(200);
+    const before = await client.get(`/v1/sources/wt${ENV}`);
+    clock.advance(60_000);
+
+    // Left out, or replaced by a trigger of another workflow: refused, with the request's other changes.
+    for (const mappings of [[identify], [trigger("order-dispatched"), identify]]) {
+      const refused = await put("WT renamed", mappings, { event_type_path: "body.kind" });
+      expectKnockError(refused, 422, "invalid_params");
+      expect(refused.json.errors).toEqual([
+        {
+          field: "environment_settings.development.mappings",
+          message: expect.stringMatching(/workflow "order-shipped".*marked deleted.*is_deleted: true/),
+          type: null,
+        },
+      ]);
+      expect((await client.get(`/v1/sources/wt${ENV}`)).json).toEqual(before.json);
+    }
+
+    // Marked deleted: still listed, as deleted, and it needs a commit.
+    const marked = await put("WT", [trigger("order-shipped", { is_deleted: true }), identify]);
+    expect(marked.status).toBe(200);
+    expect(marked.json.source.environment_settings.development.mappings[0]).toMatchObject({
+      event_type: "order.shipped",
+      is_deleted: true,
+    });
+    const status = await client.get("/v1/sources/wt/status?environment=development");
+    expect(status.json.mappings_requiring_commit).toEqual([
+      {
+        resource_key: "order-shipped",
+        action_type: "workflows_trigger",
+        event_type: "order.shipped",
+        active: true,
+        is_deleted: true,
+        status: "deleted",
+      },
+    ]);
+    // Then it may go; other action types are replaced as they always were.
+    const gone = await put("WT", []);
+    expect(gone.status).toBe(200);
+    expect(gone.json.source.environment_settings.development.mappings).toEqual([]);
   });
 
   it("validates the body: wrapper, name, other environments, mappings", async () => {

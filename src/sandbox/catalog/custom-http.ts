@@ -1,21 +1,25 @@
 import { branding } from "./branding.js";
 import type { ProviderTemplate } from "./types.js";
+import { SANDBOX_VARS } from "./vars.js";
 
-// A starting point for any system that can POST JSON: an event name at body.event, an id, a timestamp. If
-// WEBHOOK_SIGNING_SECRET is set, the script requires x-signature = hex HMAC-SHA256(secret, raw body).
-const SCRIPT = `// Generic JSON webhook. Optional HMAC check: x-signature: <hex HMAC-SHA256(WEBHOOK_SIGNING_SECRET, raw body)>.
-async function main(ctx) {
-  const secret = ctx.vars.WEBHOOK_SIGNING_SECRET;
-  if (!secret) return { verified: true };
-  const sent = (ctx.headers["x-signature"] || "").replace(/^sha256=/, "");
-  const expected = hmacSha256(secret, ctx.rawBody, "hex");
-  return timingSafeEqual(sent, expected) ? { verified: true } : { verified: false, reason: "x-signature does not match" };
+// A starting point for any system that can POST JSON, with the defaults Knock's custom source page gives
+// (knocklabs/docs, content/integrations/sources/custom.mdx): the event type at body.type; like the default
+// script described there, an x-webhook-secret header compared with a variable (here WEBHOOK_SECRET);
+// idempotency off until an idempotency key path is set. The timestamp path is the sandbox's own choice.
+const SCRIPT = `// Compare the x-webhook-secret header with the WEBHOOK_SECRET variable.
+function main(ctx) {
+  const secret = ctx.vars.WEBHOOK_SECRET;
+  if (!secret) return { verified: false, reason: "WEBHOOK_SECRET is not set" };
+  const sent = ctx.headers["x-webhook-secret"];
+  if (!sent) return { verified: false, reason: "missing x-webhook-secret header" };
+  return timingSafeEqual(sent, secret) ? { verified: true } : { verified: false, reason: "x-webhook-secret does not match" };
 }
 `;
 
 const HEADERS = {
   "content-type": "application/json",
   "user-agent": "acme-backend/4.2 (+https://acme.example)",
+  "x-webhook-secret": SANDBOX_VARS.WEBHOOK_SECRET as string,
 };
 
 export const customHttp: ProviderTemplate = {
@@ -26,15 +30,15 @@ export const customHttp: ProviderTemplate = {
     description: "Receive JSON events from any system that can send an HTTP POST.",
     categories: ["Infrastructure", "Communications"],
     website_url: null,
-    webhook_docs_url: "https://docs.knock.app/integrations/sources/overview",
+    webhook_docs_url: "https://docs.knock.app/integrations/sources/custom",
     webhook_config_deep_link: null,
-    knock_tutorial_url: "https://docs.knock.app/integrations/sources/overview",
+    knock_tutorial_url: "https://docs.knock.app/integrations/sources/custom",
     branding: branding("custom-http", null),
   },
   default_settings: {
-    event_type_path: "body.event",
+    event_type_path: "body.type",
     enforce_verification: false,
-    idempotency_key_path: "body.id",
+    idempotency_key_path: null,
     timestamp_path: "body.timestamp",
     preprocessing_script: { language: "javascript", source: SCRIPT },
   },
@@ -62,7 +66,7 @@ export const customHttp: ProviderTemplate = {
         headers: HEADERS,
         body: {
           id: "evt_cmt_8f2a61c4",
-          event: "comment.created",
+          type: "comment.created",
           timestamp: "2026-01-08T12:00:00Z",
           data: {
             author_id: "user_sarah_harding",
@@ -80,7 +84,7 @@ export const customHttp: ProviderTemplate = {
         headers: HEADERS,
         body: {
           id: "evt_ord_31b7d09e",
-          event: "order.shipped",
+          type: "order.shipped",
           timestamp: "2026-01-08T15:30:00Z",
           data: {
             carrier: "UPS",
@@ -96,11 +100,10 @@ export const customHttp: ProviderTemplate = {
   static_fields: {
     type: "object",
     properties: {
-      WEBHOOK_SIGNING_SECRET: {
+      WEBHOOK_SECRET: {
         type: "string",
-        title: "Signing secret (optional)",
-        description:
-          "If set, events must carry x-signature: hex HMAC-SHA256 of the raw body with this secret.",
+        title: "Webhook secret",
+        description: "Events verify when their x-webhook-secret header equals this value.",
       },
     },
     additionalProperties: false,

@@ -1,7 +1,7 @@
 // The sandbox's catalog of source provider templates. This is sandbox data written for this project, NOT Knock's
 // real provider catalog: the providers, their documentation URLs and their payload formats are real, but the
 // templates (scripts, mappings, workflow keys, example data, branding paths) are ours, and the signing secrets
-// are fake (SANDBOX_VARS).
+// are fake (SANDBOX_VARS). Their default paths follow each provider's page of Knock's docs where there is one.
 
 import { clerk } from "./clerk.js";
 import { customHttp } from "./custom-http.js";

@@ -2,13 +2,18 @@ import { branding } from "./branding.js";
 import type { ProviderTemplate } from "./types.js";
 
 // Supabase Database Webhooks (pg_net) post {type, table, schema, record, old_record} and sign nothing; a shared
-// secret can be added as a custom header. The script checks one if SUPABASE_WEBHOOK_SECRET is set.
-const SCRIPT = `// Supabase database webhook. Optionally checks a shared secret sent in a custom "x-webhook-secret" header.
+// secret can be added as a custom header. The script checks one if SUPABASE_WEBHOOK_SECRET is set. As Knock's
+// Supabase page says (knocklabs/docs, content/integrations/sources/supabase.mdx), the event type is compiled
+// from the schema, table and operation, `{schema}.{table}:{operation}` (e.g. auth.users:INSERT); the script
+// returns it as normalized_event, the name of the custom source page's own example of this (custom.mdx,
+// Preprocessing), and the event type path reads it there. No idempotency key: Supabase sends none.
+const SCRIPT = `// Supabase database webhook: the event type is {schema}.{table}:{operation}. Optionally checks a shared
+// secret sent in a custom "x-webhook-secret" header.
 function main(ctx) {
   const body = ctx.body || {};
   const row = body.record || body.old_record || {};
   const derived = {
-    table: (body.schema || "public") + "." + body.table,
+    normalized_event: (body.schema || "public") + "." + body.table + ":" + body.type,
     user_id: row.user_id || null,
     changed_fields:
       body.type === "UPDATE" && body.record && body.old_record
@@ -50,7 +55,7 @@ export const supabase: ProviderTemplate = {
     branding: branding("supabase", { primary: "#3ECF8E", secondary: "#1C1C1C" }),
   },
   default_settings: {
-    event_type_path: "body.type",
+    event_type_path: "preprocess.normalized_event",
     enforce_verification: false,
     idempotency_key_path: null,
     timestamp_path: null,
@@ -58,12 +63,21 @@ export const supabase: ProviderTemplate = {
   },
   default_action_mappings: [
     {
-      event_type: "INSERT",
+      event_type: "auth.users:INSERT",
+      action_type: "users_identify",
+      action_parameters: {
+        id: "body.record.id",
+        email: "body.record.email",
+        name: "body.record.raw_user_meta_data.full_name",
+      },
+    },
+    {
+      event_type: "public.orders:INSERT",
       action_type: "workflows_trigger",
       action_parameters: { key: "order-received", recipients: "body.record.user_id", data: "body.record" },
     },
     {
-      event_type: "UPDATE",
+      event_type: "public.orders:UPDATE",
       action_type: "workflows_trigger",
       action_parameters: {
         key: "order-status-changed",
@@ -73,7 +87,7 @@ export const supabase: ProviderTemplate = {
       },
     },
     {
-      event_type: "DELETE",
+      event_type: "public.orders:DELETE",
       action_type: "workflows_trigger",
       action_parameters: {
         key: "order-deleted",
@@ -83,13 +97,32 @@ export const supabase: ProviderTemplate = {
     },
   ],
   example_payloads: {
-    INSERT: [
+    "auth.users:INSERT": [
+      {
+        headers: HEADERS,
+        body: {
+          type: "INSERT",
+          table: "users",
+          schema: "auth",
+          record: {
+            id: "5d1c3b7a-9e2f-4a6b-8c0d-1e2f3a4b5c6d",
+            aud: "authenticated",
+            created_at: "2026-01-05T10:58:41.204117+00:00",
+            email: "ellie.sattler@example.com",
+            raw_user_meta_data: { full_name: "Ellie Sattler" },
+            role: "authenticated",
+          },
+          old_record: null,
+        },
+      },
+    ],
+    "public.orders:INSERT": [
       {
         headers: HEADERS,
         body: { type: "INSERT", table: "orders", schema: "public", record: ORDER, old_record: null },
       },
     ],
-    UPDATE: [
+    "public.orders:UPDATE": [
       {
         headers: HEADERS,
         body: {
@@ -101,7 +134,7 @@ export const supabase: ProviderTemplate = {
         },
       },
     ],
-    DELETE: [
+    "public.orders:DELETE": [
       {
         headers: HEADERS,
         body: { type: "DELETE", table: "orders", schema: "public", record: null, old_record: ORDER },

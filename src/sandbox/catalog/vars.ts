@@ -6,4 +6,5 @@ export const SANDBOX_VARS: Readonly<Record<string, string>> = Object.freeze({
   STRIPE_WEBHOOK_SECRET: "whsec_sandboxStripeSigningSecret00000000",
   CLERK_WEBHOOK_SECRET: "whsec_a25vY2stc2FuZGJveC1jbGVyay1rZXkh",
   WORKOS_WEBHOOK_SECRET: "sandbox_workos_webhook_secret_0000",
+  WEBHOOK_SECRET: "sandbox_custom_webhook_secret_0000",
 });

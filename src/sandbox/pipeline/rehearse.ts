@@ -25,6 +25,43 @@ const MAX_IDEMPOTENCY_KEY_LENGTH = 255;
 /** Event name logged when the pipeline stops before the event type is known (SourceLog.event is required). */
 export const UNKNOWN_EVENT = "unknown";
 
+/**
+ * The execution a replay of `key` repeats: within the window, the same key value and event type (the caller
+ * passes only this source's logs in this environment), and one that Knock recorded, i.e. that executed
+ * and succeeded. A replay is not an execution, and a rejected or failed run is never recorded.
+ */
+function precedingExecution(
+  logs: readonly StoredLog[],
+  key: string,
+  eventType: string,
+  now: string,
+): StoredLog | undefined {
+  const since = Date.parse(now) - IDEMPOTENCY_WINDOW_MS;
+  let latest: StoredLog | undefined;
+  for (const seen of logs) {
+    if (seen.idempotency_key !== key || seen.event !== eventType || seen.idempotent) continue;
+    if (Date.parse(seen.inserted_at) < since || !succeeded(seen)) continue;
+    if (!latest || seen.seq > latest.seq) latest = seen;
+  }
+  return latest;
+}
+
+function succeeded(log: StoredLog): boolean {
+  return log.actions.every((action) => action.action_status !== "error");
+}
+
+/**
+ * Why verification rejected the event, in the script's own words when it gave any: a script that returns
+ * `{verified: false, reason: "signature mismatch"}` (the catalog's convention) is quoted.
+ */
+function verificationFailure(output: Record<string, unknown> | null): string {
+  const reason = output?.reason ?? output?.error;
+  if (typeof reason === "string" && reason.trim() !== "") {
+    return `the event was rejected: ${reason.trim().slice(0, 300)} (verification is enforced and the preprocess script returned verified: false)`;
+  }
+  return "the event was rejected: verification is enforced and the preprocess script did not return verified: true";
+}
+
 function lowerCaseHeaders(headers: unknown): Record<string, string> {
   const out: Record<string, string> = {};
   if (!isPlainObject(headers)) return out;
@@ -90,18 +127,14 @@ export async function rehearse(
     verification_status: `${enforced ? "enforced" : "unenforced"}:${verified ? "verified" : "unverified"}`,
     idempotency_key: null,
     idempotent: false,
+    replay_of: null,
     actions: [],
   };
 
   const rejection = ((): MappingError | null => {
     if (scriptError !== null) return { field: "preprocess_script", message: scriptError };
-    if (enforced && !verified) {
-      return {
-        field: "verification",
-        message:
-          "the event was rejected: verification is enforced and the preprocess script did not return verified: true",
-      };
-    }
+    if (enforced && !verified)
+      return { field: "verification", message: verificationFailure(preprocessOutput) };
     if (eventType === null) {
       return {
         field: "event_type_path",
@@ -110,20 +143,18 @@ export async function rehearse(
           : "the source has no event_type_path configured",
       };
     }
+    // Idempotency as Knock documents it (docs: integrations/sources/overview.mdx, "Source event idempotency";
+    // custom.mdx): a key that is missing or not a string of 1-255 characters is dropped and the event is
+    // processed normally, just not idempotently.
     const keyPath = env.settings.idempotency_key_path;
-    if (keyPath) {
-      const key = resolvePath(envelope, keyPath);
-      if (typeof key !== "string" || key.length === 0 || key.length > MAX_IDEMPOTENCY_KEY_LENGTH) {
-        return {
-          field: "idempotency_key_path",
-          message: `path ${keyPath} must resolve to a non-empty string of at most ${MAX_IDEMPOTENCY_KEY_LENGTH} characters`,
-        };
-      }
+    const key = keyPath ? resolvePath(envelope, keyPath) : undefined;
+    if (typeof key === "string" && key.length > 0 && key.length <= MAX_IDEMPOTENCY_KEY_LENGTH) {
       log.idempotency_key = key;
-      const since = Date.parse(now) - IDEMPOTENCY_WINDOW_MS;
-      log.idempotent = store
-        .logsOf(current.key, environment)
-        .some((seen) => seen.idempotency_key === key && Date.parse(seen.inserted_at) >= since);
+      const preceding = precedingExecution(store.logsOf(current.key, environment), key, eventType, now);
+      if (preceding) {
+        log.idempotent = true;
+        log.replay_of = preceding.id;
+      }
     }
     return null;
   })();
@@ -136,8 +167,7 @@ export async function rehearse(
     log.actions = run.actions;
     errors = run.errors;
   }
-  store.state.logs.push(log);
-  await store.commit();
+  await store.addLog(log);
 
   const failed = log.actions.filter((action) => action.action_status === "error").length;
   const successful = log.actions.filter((action) => action.action_status === "success").length;

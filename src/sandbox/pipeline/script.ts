@@ -72,12 +72,17 @@ function finish(job: Job, result: ScriptResult): void {
 function fromReply(reply: WorkerReply): ScriptResult {
   if (!("id" in reply)) return { ok: false, error: "preprocess runner sent an unexpected message" };
   if (!reply.ok) return { ok: false, error: String(reply.error) };
-  if (reply.json.length > MAX_OUTPUT_CHARS) {
+  return outputFromJson(reply.json);
+}
+
+/** What `main` returned, as the prelude serialized it, checked the same way on every path. */
+export function outputFromJson(json: string): ScriptResult {
+  if (json.length > MAX_OUTPUT_CHARS) {
     return { ok: false, error: `main returned more than ${MAX_OUTPUT_CHARS} characters of JSON` };
   }
   let output: unknown;
   try {
-    output = JSON.parse(reply.json);
+    output = JSON.parse(json);
   } catch {
     return { ok: false, error: "main returned an object that cannot be serialized as JSON" };
   }

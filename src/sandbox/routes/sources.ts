@@ -23,7 +23,7 @@ export function getSource({ store, query, key }: RouteContext): unknown {
 export async function putSource({ store, query, key, body, config }: RouteContext): Promise<unknown> {
   const environment = environmentParam(query, true);
   const source = upsertSource(store, key, environment, body, config.ids);
-  await store.commit();
+  await store.saveSources();
   return { source: presentSource(source, environment) };
 }
 
