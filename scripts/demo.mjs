@@ -143,16 +143,11 @@ try {
       `${r.mappings_requiring_commit.length} needing a workflow commit`,
   );
 
-  await step(
-    "And production is off limits for rehearsal",
-    "list_sources",
-    {},
-    (r) => `sources now: ${r.entries.map((s) => s.key).join(", ")}`,
-  );
-  const refused = await client.callTool({
-    name: "rehearse_source_event",
-    arguments: { key: "stripe-demo", environment: "production", payload },
-  });
+  // Not through step(): this call is meant to fail, and the transcript shows the refusal itself.
+  const production = { key: "stripe-demo", environment: "production", payload };
+  out("\n▶ And production is off limits for rehearsal");
+  out(`  rehearse_source_event ${brief(production)}`);
+  const refused = await client.callTool({ name: "rehearse_source_event", arguments: production });
   out(
     indent(
       `rehearse in production → ${refused.isError ? "refused" : "ACCEPTED"}: ${refused.content?.[0]?.text}`,

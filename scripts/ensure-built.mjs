@@ -26,10 +26,14 @@ function isStale() {
   }
 }
 
+/** Said on stderr before a rebuild: what is happening, not something the reader has to do. */
+export const REBUILD_NOTICE =
+  "dist/ was missing or older than src/, so it is being rebuilt first (npm run build)…";
+
 /** Returns "up to date" or "rebuilt"; throws when the build fails. */
 export function ensureBuilt() {
   if (!isStale()) return "up to date";
-  process.stderr.write("dist/ is missing or older than src/: npm run build\n");
+  process.stderr.write(`${REBUILD_NOTICE}\n`);
   const build = spawnSync("npm", ["run", "build", "--silent"], { cwd: ROOT, stdio: ["ignore", 2, 2] });
   if (build.status !== 0) throw new Error("npm run build failed");
   return "rebuilt";

@@ -44,7 +44,11 @@ export const ENVIRONMENT_SLUG = /^[a-z0-9][a-z0-9_-]{0,63}$/;
 const booleanText = z
   .string()
   .transform((v) => v.trim().toLowerCase())
-  .pipe(z.enum(["true", "false", "1", "0", "yes", "no"], { message: "must be true or false" }))
+  .pipe(
+    z.enum(["true", "false", "1", "0", "yes", "no"], {
+      message: "must be true or false (also accepted: 1 or 0, yes or no)",
+    }),
+  )
   .transform((v) => v === "true" || v === "1" || v === "yes");
 const integerText = (min: number, max: number) =>
   z
@@ -68,16 +72,26 @@ const jsonVars = z
   })
   .pipe(z.record(z.string(), z.string({ message: OBJECT_OF_STRINGS }), { message: OBJECT_OF_STRINGS }));
 
-/** Each setting once: its flag, its variable, how its text is validated, and its default. */
+const HTTP_DEFAULTS = { host: "127.0.0.1", maxConcurrency: 128, requestTimeoutMs: 120_000 };
+
+/**
+ * Each setting once: its flag, its variable, what it means, how its text is validated, and its default.
+ * `unset` says what applies when the setting is left out and the schema has no default of its own; the
+ * help text and the README's options table are both made from this table.
+ */
 const SETTINGS = {
   serviceToken: {
     flag: "service-token",
     env: "KNOCK_SERVICE_TOKEN",
+    meaning:
+      "Knock service token. Without one (and without `--sandbox`) the server still starts, and every tool answers with how to set it.",
+    unset: "none",
     schema: z.string().trim().min(1, "must not be empty").optional(),
   },
   baseUrl: {
     flag: "base-url",
     env: "KNOCK_MGMT_BASE_URL",
+    meaning: "Management API base URL.",
     schema: z
       .string()
       .refine(isBaseUrl, "must be an http(s) URL with no user, password, query or fragment")
@@ -86,39 +100,77 @@ const SETTINGS = {
   environment: {
     flag: "environment",
     env: "KNOCK_ENVIRONMENT",
+    meaning: "Environment slug used when a tool call does not pass `environment`.",
     schema: z
       .string()
       .regex(ENVIRONMENT_SLUG, "must be an environment slug such as development")
       .default("development"),
   },
-  readOnly: { flag: "read-only", env: "KNOCK_READ_ONLY", schema: booleanText.default(false) },
+  readOnly: {
+    flag: "read-only",
+    env: "KNOCK_READ_ONLY",
+    meaning: "Leave out `upsert_source` and `rehearse_source_event`.",
+    schema: booleanText.default(false),
+  },
   timeoutMs: {
     flag: "timeout-ms",
     env: "KNOCK_TIMEOUT_MS",
+    meaning: "Deadline of one HTTP attempt, body included (100–600000).",
     schema: integerText(100, 600_000).default(30_000),
   },
-  maxRetries: { flag: "max-retries", env: "KNOCK_MAX_RETRIES", schema: integerText(0, 10).default(2) },
-  sandbox: { flag: "sandbox", env: "KNOCK_SANDBOX", schema: booleanText.default(false) },
+  maxRetries: {
+    flag: "max-retries",
+    env: "KNOCK_MAX_RETRIES",
+    meaning:
+      "Retries of a GET or PUT after a connection error, 408, 409 (Knock's lock timeout), 429 or 5xx (0–10).",
+    schema: integerText(0, 10).default(2),
+  },
+  sandbox: {
+    flag: "sandbox",
+    env: "KNOCK_SANDBOX",
+    meaning: "Run against the embedded sandbox instead of Knock; no token needed.",
+    schema: booleanText.default(false),
+  },
   sandboxState: {
     flag: "sandbox-state",
     env: "KNOCK_SANDBOX_STATE",
+    meaning: "With `--sandbox`: keep the sandbox's state in this JSON file across runs.",
+    unset: "none",
     schema: z.string().min(1, "must be a file path").optional(),
   },
-  sandboxVars: { flag: "sandbox-vars", env: "KNOCK_SANDBOX_VARS", schema: jsonVars.default({}) },
+  sandboxVars: {
+    flag: "sandbox-vars",
+    env: "KNOCK_SANDBOX_VARS",
+    meaning:
+      'With `--sandbox`: preprocess-script variables as a JSON object of strings, merged over the sandbox\'s defaults, e.g. `{"STRIPE_WEBHOOK_SECRET": "whsec_…"}`.',
+    schema: jsonVars.default({}),
+  },
   maxResultChars: {
     flag: "max-result-chars",
     env: "KNOCK_MAX_RESULT_CHARS",
+    meaning:
+      "Upper bound on one tool result's or resource's text (5000–1000000); longer lists are cut by whole entries with a note, and log pages are asked for again with a smaller `limit` so `page_info.after` continues exactly.",
     schema: integerText(5_000, 1_000_000).default(60_000),
   },
   pollIntervalMs: {
     flag: "poll-interval-ms",
     env: "KNOCK_POLL_INTERVAL_MS",
+    meaning: "How often a subscribed logs resource is checked for new logs (1000–3600000).",
     schema: integerText(1_000, 3_600_000).default(15_000),
   },
-  port: { flag: "port", env: "KNOCK_MCP_PORT", schema: integerText(0, 65_535).optional() },
+  port: {
+    flag: "port",
+    env: "KNOCK_MCP_PORT",
+    meaning: "Serve MCP over Streamable HTTP at `/mcp` on this port instead of stdio (`0` picks a free one).",
+    unset: "none (stdio)",
+    schema: integerText(0, 65_535).optional(),
+  },
   host: {
     flag: "host",
     env: "KNOCK_MCP_HOST",
+    meaning:
+      "With `--port`: the interface to listen on. Anything but loopback needs `--allowed-hosts`, and is refused with `--sandbox`.",
+    unset: `\`${HTTP_DEFAULTS.host}\``,
     schema: z
       .string()
       .refine(
@@ -130,6 +182,9 @@ const SETTINGS = {
   allowedHosts: {
     flag: "allowed-hosts",
     env: "KNOCK_MCP_ALLOWED_HOSTS",
+    meaning:
+      "With `--port`: comma-separated host names clients reach the server by (e.g. `mcp.example.com`); a request whose `Host` or `Origin` names any other is refused with 403.",
+    unset: "loopback names only",
     schema: z
       .string()
       .transform((v) =>
@@ -147,18 +202,25 @@ const SETTINGS = {
   maxConcurrency: {
     flag: "max-concurrency",
     env: "KNOCK_MCP_MAX_CONCURRENCY",
+    meaning:
+      "With `--port`: requests in flight at once on this replica (1–10000); more are answered 503 with `Retry-After`. Listen streams do not count.",
+    unset: `\`${HTTP_DEFAULTS.maxConcurrency}\``,
     schema: integerText(1, 10_000).optional(),
   },
   requestTimeoutMs: {
     flag: "request-timeout-ms",
     env: "KNOCK_MCP_REQUEST_TIMEOUT_MS",
+    meaning:
+      "With `--port`: how long one request may take before it is answered 504 and its Knock calls are stopped (1000–3600000). Listen streams are not bounded.",
+    unset: `\`${HTTP_DEFAULTS.requestTimeoutMs}\``,
     schema: integerText(1_000, 3_600_000).optional(),
   },
 } as const;
 
+/** Settings that only mean something with --sandbox; given without it they are refused. */
+const SANDBOX_ONLY = ["sandboxState", "sandboxVars"] as const;
 /** Settings that only mean something with --port; given without it they are refused. */
 const HTTP_ONLY = ["host", "allowedHosts", "maxConcurrency", "requestTimeoutMs"] as const;
-const HTTP_DEFAULTS = { host: "127.0.0.1", maxConcurrency: 128, requestTimeoutMs: 120_000 };
 
 type SettingName = keyof typeof SETTINGS;
 const BOOLEAN_FLAGS: ReadonlySet<SettingName> = new Set(["readOnly", "sandbox"]);
@@ -187,6 +249,7 @@ export function parseCommandLine(
   if (values.version) return { ok: true, command: { kind: "version" } };
 
   const config: Record<string, unknown> = {};
+  const given = new Set<SettingName>();
   const problems: string[] = [];
   for (const [name, setting] of Object.entries(SETTINGS)) {
     const fromFlag = values[setting.flag];
@@ -194,6 +257,7 @@ export function parseCommandLine(
     // leave one behind.
     const raw =
       fromFlag === true ? "true" : fromFlag === false ? undefined : (fromFlag ?? nonEmpty(env[setting.env]));
+    if (raw !== undefined) given.add(name as SettingName);
     const parsed = (setting.schema as z.ZodType).safeParse(raw);
     if (parsed.success) {
       config[name] = parsed.data;
@@ -207,6 +271,13 @@ export function parseCommandLine(
     }
   }
   if (problems.length > 0) return { ok: false, message: problems.join("\n") };
+  const straySandbox = SANDBOX_ONLY.filter((key) => given.has(key));
+  if (!config.sandbox && straySandbox.length > 0) {
+    return {
+      ok: false,
+      message: `${straySandbox.map(settingName).join(", ")} only ${straySandbox.length === 1 ? "applies" : "apply"} to the sandbox: add ${settingName("sandbox")} to run against the embedded sandbox, or leave ${straySandbox.length === 1 ? "it" : "them"} out.`,
+    };
+  }
   const http = httpConfig(config);
   if (typeof http === "string") return { ok: false, message: http };
   for (const name of ["port", ...HTTP_ONLY]) delete config[name];
@@ -215,7 +286,7 @@ export function parseCommandLine(
 
 /** The HTTP settings as one object, or why they cannot be served as given. */
 function httpConfig(values: Record<string, unknown>): HttpConfig | undefined | string {
-  const name = (key: keyof typeof SETTINGS) => `--${SETTINGS[key].flag} (${SETTINGS[key].env})`;
+  const name = settingName;
   if (values.port === undefined) {
     const stray = HTTP_ONLY.filter((key) => values[key] !== undefined);
     if (stray.length === 0) return undefined;
@@ -241,6 +312,20 @@ function httpConfig(values: Record<string, unknown>): HttpConfig | undefined | s
     maxConcurrency: (values.maxConcurrency as number | undefined) ?? HTTP_DEFAULTS.maxConcurrency,
     requestTimeoutMs: (values.requestTimeoutMs as number | undefined) ?? HTTP_DEFAULTS.requestTimeoutMs,
   };
+}
+
+/** How messages name a setting: its flag, then its variable. */
+export function settingName(key: SettingName): string {
+  return `--${SETTINGS[key].flag} (${SETTINGS[key].env})`;
+}
+
+/**
+ * Why a state file cannot be written in `directory` (which the caller found missing or not a directory).
+ * The check itself touches the filesystem, so src/index.ts makes it; the wording lives here with the others.
+ */
+export function sandboxStateDirectoryMessage(flag: "sandbox-state" | "state", directory: string): string {
+  const name = flag === "state" ? "sandbox-server --state" : settingName("sandboxState");
+  return `${name}: the directory ${directory} does not exist (or is not a directory), so the sandbox's state cannot be kept there. Create it, or name a file in an existing directory.`;
 }
 
 /** Addresses that only this machine can reach. */
@@ -299,6 +384,46 @@ function nonEmpty(value: string | undefined): string | undefined {
   return value === undefined || value.trim() === "" ? undefined : value;
 }
 
+/** One row per setting, for the help text and the README's options table (kept equal by a test). */
+export const OPTIONS: ReadonlyArray<{ flag: string; env: string; default: string; meaning: string }> =
+  Object.values(SETTINGS).map((setting) => {
+    const fallback = (setting.schema as z.ZodType).safeParse(undefined);
+    const value = fallback.success ? fallback.data : undefined;
+    const shown =
+      value !== undefined ? `\`${typeof value === "string" ? value : JSON.stringify(value)}\`` : undefined;
+    return {
+      flag: `--${setting.flag}`,
+      env: setting.env,
+      default: shown ?? ("unset" in setting ? setting.unset : "none"),
+      meaning: setting.meaning,
+    };
+  });
+
+/** The README's options table, rows only, as made from OPTIONS. */
+export function optionsMarkdown(): string {
+  return [
+    "| flag | variable | default | meaning |",
+    "|---|---|---|---|",
+    ...OPTIONS.map((o) => `| \`${o.flag}\` | \`${o.env}\` | ${o.default} | ${o.meaning} |`),
+  ].join("\n");
+}
+
+/** Words of `text` as lines of at most `width` characters, each after `indent`. */
+function wrap(text: string, width: number, indent: string): string {
+  const lines: string[] = [];
+  let line = "";
+  for (const word of text.split(" ")) {
+    if (line !== "" && line.length + 1 + word.length > width) {
+      lines.push(line);
+      line = word;
+    } else line = line === "" ? word : `${line} ${word}`;
+  }
+  if (line !== "") lines.push(line);
+  return lines.map((l) => indent + l).join("\n");
+}
+
+const plain = (text: string) => text.replaceAll("`", "");
+
 export const HELP = `knock-sources-mcp — an MCP server (stdio or Streamable HTTP) for Knock data sources
 
 Usage:
@@ -308,8 +433,9 @@ Usage:
                                               run only the local sandbox API
 
 Options (each also read from the environment variable shown; flags win):
-${Object.values(SETTINGS)
-  .map((s) => `  --${s.flag.padEnd(18)} ${s.env}`)
-  .join("\n")}
+${OPTIONS.map(
+  (o) =>
+    `  ${o.flag.padEnd(20)} ${o.env}  (default: ${plain(o.default)})\n${wrap(plain(o.meaning), 74, "      ")}`,
+).join("\n")}
   --help, --version
 `;

@@ -3,9 +3,17 @@
 // stdio (one host, whichever protocol era it opens with) or over Streamable HTTP with --port (a team, each
 // caller with their own token). Everything it starts is stopped when the stdio connection ends (however
 // it ends) and on SIGINT/SIGTERM, which over HTTP first drains the requests in flight.
+import { statSync } from "node:fs";
+import { dirname, resolve } from "node:path";
 import { setFlagsFromString } from "node:v8";
 import type { HttpConfig } from "./config.js";
-import { type Config, HELP, parseCommandLine, sendsTokenInClear } from "./config.js";
+import {
+  type Config,
+  HELP,
+  parseCommandLine,
+  sandboxStateDirectoryMessage,
+  sendsTokenInClear,
+} from "./config.js";
 import { KnockClient } from "./knock/client.js";
 import { KnockHttp, sharedDispatcher } from "./knock/http.js";
 import { createServer } from "./mcp/server.js";
@@ -48,13 +56,24 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   const { command } = parsed;
-  if (command.kind === "help") {
-    console.error(HELP);
+  if (command.kind === "help" || command.kind === "version") {
+    // Asked for by a person at a terminal, not the protocol: stdout, so it can be piped or paged.
+    // biome-ignore lint/plugin: --help and --version start no MCP session; their text is the whole output.
+    process.stdout.write(`${command.kind === "help" ? HELP : VERSION}\n`);
     return;
   }
-  if (command.kind === "version") {
-    console.error(VERSION);
-    return;
+  // The sandbox writes its state through a temp file beside the state file: a missing directory would
+  // otherwise surface later as a raw ENOENT on that temp file's name.
+  const statePath =
+    command.kind === "sandbox-server" ? command.state : command.config.sandbox && command.config.sandboxState;
+  if (statePath && !isDirectory(dirname(resolve(statePath)))) {
+    logWarning(
+      sandboxStateDirectoryMessage(
+        command.kind === "sandbox-server" ? "state" : "sandbox-state",
+        dirname(resolve(statePath)),
+      ),
+    );
+    process.exit(2);
   }
   process.on("SIGINT", () => void shutdown(0));
   process.on("SIGTERM", () => void shutdown(0));
@@ -93,6 +112,14 @@ async function main(): Promise<void> {
 
   if (config.http) await serveOverHttp({ ...config, http: config.http }, secrets);
   else await serveStdioSession(config, secrets);
+}
+
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
 }
 
 async function serveStdioSession(config: Config, secrets: readonly string[]): Promise<void> {

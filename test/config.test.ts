@@ -105,7 +105,11 @@ describe("configuration", () => {
       /--base-url \(KNOCK_MGMT_BASE_URL\) must be an http\(s\) URL with no user/,
     ],
     [["--environment", "Prod Env"], {}, /--environment \(KNOCK_ENVIRONMENT\) must be an environment slug/],
-    [[], { KNOCK_READ_ONLY: "maybe" }, /KNOCK_READ_ONLY \(--read-only\) must be true or false/],
+    [
+      [],
+      { KNOCK_READ_ONLY: "maybe" },
+      /KNOCK_READ_ONLY \(--read-only\) must be true or false \(also accepted: 1 or 0, yes or no\)/,
+    ],
     [["--unknown"], {}, /Unknown option '--unknown'.*--help/],
     [["serve"], {}, /Unexpected argument 'serve'/],
     [["--sandbox-vars", "{nope"], {}, /--sandbox-vars \(KNOCK_SANDBOX_VARS\) must be a JSON object/],
@@ -116,6 +120,29 @@ describe("configuration", () => {
     ],
   ])("refuses bad values: %j %j", (argv, env, expected) => {
     expect(failure(argv, env)).toMatch(expected);
+  });
+
+  it.each([
+    [["--sandbox-state", "/tmp/s.json"], {}, "--sandbox-state (KNOCK_SANDBOX_STATE) only applies"],
+    [[], { KNOCK_SANDBOX_STATE: "/tmp/s.json" }, "--sandbox-state (KNOCK_SANDBOX_STATE) only applies"],
+    [["--sandbox-vars", "{}"], {}, "--sandbox-vars (KNOCK_SANDBOX_VARS) only applies"],
+    [[], { KNOCK_SANDBOX_VARS: '{"A": "b"}', KNOCK_SANDBOX: "false" }, "--sandbox-vars (KNOCK_SANDBOX_VARS)"],
+    [
+      ["--sandbox-state", "s.json", "--sandbox-vars", "{}"],
+      {},
+      "--sandbox-state (KNOCK_SANDBOX_STATE), --sandbox-vars (KNOCK_SANDBOX_VARS) only apply",
+    ],
+  ])("refuses sandbox settings without --sandbox: %j %j", (argv, env, expected) => {
+    const message = failure(argv, env);
+    expect(message).toContain(expected);
+    expect(message).toContain("add --sandbox (KNOCK_SANDBOX)");
+  });
+
+  it("takes the sandbox settings with --sandbox, from a flag or KNOCK_SANDBOX", () => {
+    expect(serve(["--sandbox", "--sandbox-state", "s.json"]).sandboxState).toBe("s.json");
+    expect(serve([], { KNOCK_SANDBOX: "yes", KNOCK_SANDBOX_VARS: '{"A": "b"}' }).sandboxVars).toEqual({
+      A: "b",
+    });
   });
 
   it("knows which base URLs send the token in clear", () => {

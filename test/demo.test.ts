@@ -2,6 +2,7 @@
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { expect, it } from "vitest";
+import { REBUILD_NOTICE } from "../scripts/ensure-built.mjs";
 
 it("the demo walks an agent session against the sandbox and exits 0", async () => {
   const { stdout } = await promisify(execFile)(process.execPath, ["scripts/demo.mjs"], { timeout: 30_000 });
@@ -16,6 +17,15 @@ it("the demo walks an agent session against the sandbox and exits 0", async () =
   expect(stdout).toMatch(
     /why: No active mapping for event type "invoice.voided" in development; mapped event types: /,
   );
-  expect(stdout).toMatch(/rehearse in production → refused/);
+  // The step shows the call it makes, and only that one.
+  expect(stdout).toMatch(
+    /▶ And production is off limits for rehearsal\n {2}rehearse_source_event \{"key":"stripe-demo","environment":"production".*\n {4}rehearse in production → refused/,
+  );
+  expect(stdout).not.toMatch(/sources now:/);
   expect(stdout).toMatch(/Done: every step answered as expected\./);
 }, 40_000);
+
+it("the rebuild notice says what is happening, not what the reader should run", () => {
+  expect(REBUILD_NOTICE).toMatch(/is being rebuilt/);
+  expect(REBUILD_NOTICE).not.toMatch(/: npm run build$/);
+});

@@ -1,4 +1,6 @@
 // The built server as a host runs it: spawned over stdio, talking to a local fake Knock API.
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { TOOLS } from "../src/tools/index.js";
 import examples from "./fixtures/knock-mapi-sources-examples.json" with { type: "json" };
@@ -59,6 +61,43 @@ describe("the built server over stdio", () => {
     expect((await server.exited).code).toBe(2);
     expect(server.stderr()).toMatch(/--timeout-ms \(KNOCK_TIMEOUT_MS\) must be a whole number/);
     expect(server.stdoutLines).toEqual([]);
+  });
+
+  it("exits 2 when --sandbox-state names a file in a directory that does not exist, naming the directory", async () => {
+    const missing = join(tmpdir(), `knock-sources-missing-${process.pid}`, "deeper");
+    const server = start(["--sandbox", "--sandbox-state", join(missing, "state.json")], {});
+    expect((await server.exited).code).toBe(2);
+    expect(server.stderr()).toContain(
+      `--sandbox-state (KNOCK_SANDBOX_STATE): the directory ${missing} does not exist`,
+    );
+    expect(server.stderr()).not.toMatch(/ENOENT|\.tmp/);
+    expect(server.stdoutLines).toEqual([]);
+
+    const fromEnv = start([], { KNOCK_SANDBOX: "1", KNOCK_SANDBOX_STATE: join(missing, "state.json") });
+    expect((await fromEnv.exited).code).toBe(2);
+    expect(fromEnv.stderr()).toContain(`the directory ${missing} does not exist`);
+
+    const standalone = start(["sandbox-server", "--state", join(missing, "state.json")], {});
+    expect((await standalone.exited).code).toBe(2);
+    expect(standalone.stderr()).toContain(`sandbox-server --state: the directory ${missing} does not exist`);
+  });
+
+  it("exits 2 on a sandbox setting without --sandbox", async () => {
+    const server = start(["--sandbox-vars", "{}"], {});
+    expect((await server.exited).code).toBe(2);
+    expect(server.stderr()).toMatch(
+      /--sandbox-vars \(KNOCK_SANDBOX_VARS\) only applies to the sandbox: add --sandbox/,
+    );
+  });
+
+  it.each([
+    ["--help", /^knock-sources-mcp — an MCP server/],
+    ["--version", /^\d+\.\d+\.\d+/],
+  ])("prints %s to stdout and exits 0", async (flag, expected) => {
+    const server = start([flag], {});
+    expect((await server.exited).code).toBe(0);
+    expect(server.stdoutLines.join("\n")).toMatch(expected);
+    expect(server.stderr()).toBe("");
   });
 
   it("serves a 2026-07-28 client: server/discover, then tools and resources with the envelope", async () => {

@@ -17,8 +17,12 @@ export interface Spawned {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-export function spawnServer(args: string[] = [], env: Record<string, string> = {}): Spawned {
-  const child = spawn(process.execPath, [ENTRY, ...args], {
+export function spawnServer(
+  args: string[] = [],
+  env: Record<string, string> = {},
+  entry: string = ENTRY,
+): Spawned {
+  const child = spawn(process.execPath, [entry, ...args], {
     // Only what a host would pass: no inherited KNOCK_* variables from the developer's shell.
     env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...env },
     stdio: ["pipe", "pipe", "pipe"],
