@@ -66,14 +66,23 @@ export class KnockApiError extends KnockError {
   }
 }
 
+/** A failure of a request that was sent: how it went (method, attempts) is part of what it says. */
+export abstract class KnockAttemptError extends KnockError {
+  readonly method: string;
+  readonly attempts: number;
+  constructor(message: string, attempted: Attempted) {
+    super(message);
+    this.method = attempted.method;
+    this.attempts = attempted.attempts;
+  }
+}
+
 /**
  * Knock, or something in front of it (a proxy, a login page), answered with a redirect (3xx). It is not
  * followed, so the token never goes along to wherever it points, and its body is not read as an answer.
  */
-export class KnockRedirectError extends KnockError {
+export class KnockRedirectError extends KnockAttemptError {
   override readonly name = "KnockRedirectError";
-  readonly method: string;
-  readonly attempts: number;
   constructor(
     readonly status: number,
     /** The Location header, resolved against the request's URL; undefined when there was none. */
@@ -81,40 +90,33 @@ export class KnockRedirectError extends KnockError {
     readonly requestId: string | undefined,
     attempted: Attempted,
   ) {
-    super(`Knock answered HTTP ${status}, a redirect${location ? ` to ${location}` : " without a Location"}`);
-    this.method = attempted.method;
-    this.attempts = attempted.attempts;
+    super(
+      `Knock answered HTTP ${status}, a redirect${location ? ` to ${location}` : " without a Location"}`,
+      attempted,
+    );
   }
 }
 
 /** No answer within the per-attempt deadline, on the last attempt made. */
-export class KnockTimeoutError extends KnockError {
+export class KnockTimeoutError extends KnockAttemptError {
   override readonly name = "KnockTimeoutError";
-  readonly method: string;
-  readonly attempts: number;
   constructor(
     readonly timeoutMs: number,
     attempted: Attempted,
   ) {
-    super(`Knock did not answer within ${timeoutMs} ms (${attempted.attempts} attempts)`);
-    this.method = attempted.method;
-    this.attempts = attempted.attempts;
+    super(`Knock did not answer within ${timeoutMs} ms (${attempted.attempts} attempts)`, attempted);
   }
 }
 
 /** The connection failed (refused, reset, DNS); `code` is the system's or undici's error code. */
-export class KnockNetworkError extends KnockError {
+export class KnockNetworkError extends KnockAttemptError {
   override readonly name = "KnockNetworkError";
-  readonly method: string;
-  readonly attempts: number;
   constructor(
     readonly code: string,
     readonly baseUrl: string,
     attempted: Attempted,
   ) {
-    super(`Could not reach Knock at ${baseUrl} (${code}, ${attempted.attempts} attempts)`);
-    this.method = attempted.method;
-    this.attempts = attempted.attempts;
+    super(`Could not reach Knock at ${baseUrl} (${code}, ${attempted.attempts} attempts)`, attempted);
   }
 }
 

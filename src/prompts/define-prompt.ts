@@ -25,6 +25,18 @@ export interface PromptDefinition {
   text(args: Record<string, string | undefined>, context: PromptContext): string;
 }
 
+/** The arguments most plans share: a source, and the environment it is looked at in. */
+export const SOURCE_ARGUMENT: PromptArgument = {
+  description: "The source key (from list_sources).",
+  required: true,
+  completes: "source",
+};
+export const ENVIRONMENT_ARGUMENT: PromptArgument = {
+  description: "Environment slug; the server's default when left out.",
+  required: false,
+  completes: "environment",
+};
+
 export function definePrompt(prompt: PromptDefinition): PromptDefinition {
   return prompt;
 }

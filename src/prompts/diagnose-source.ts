@@ -1,4 +1,4 @@
-import { definePrompt, environmentOf } from "./define-prompt.js";
+import { definePrompt, ENVIRONMENT_ARGUMENT, environmentOf, SOURCE_ARGUMENT } from "./define-prompt.js";
 
 export default definePrompt({
   name: "diagnose_source",
@@ -6,12 +6,8 @@ export default definePrompt({
   description:
     "A step-by-step investigation of a source's recent events: status, logs with actions, mappings, verification and idempotency, and workflows that need a commit.",
   arguments: {
-    source: { description: "The source key (from list_sources).", required: true, completes: "source" },
-    environment: {
-      description: "Environment slug; the server's default when left out.",
-      required: false,
-      completes: "environment",
-    },
+    source: SOURCE_ARGUMENT,
+    environment: ENVIRONMENT_ARGUMENT,
     event: {
       description: "Only this event type (from list_source_events).",
       required: false,

@@ -1,4 +1,4 @@
-import { definePrompt, environmentOf } from "./define-prompt.js";
+import { definePrompt, ENVIRONMENT_ARGUMENT, environmentOf, SOURCE_ARGUMENT } from "./define-prompt.js";
 
 export default definePrompt({
   name: "review_source",
@@ -6,12 +6,8 @@ export default definePrompt({
   description:
     "An audit of one source: verification, idempotency, event types with no mapping, workflows that need a commit, and actions failing in recent logs, as findings with evidence.",
   arguments: {
-    source: { description: "The source key (from list_sources).", required: true, completes: "source" },
-    environment: {
-      description: "Environment slug; the server's default when left out.",
-      required: false,
-      completes: "environment",
-    },
+    source: SOURCE_ARGUMENT,
+    environment: ENVIRONMENT_ARGUMENT,
   },
   writes: false,
   text: (args, context) => {
