@@ -39,13 +39,13 @@ export function registerResources(server: McpServer, connection: Connection, liv
     try {
       const ref = parseResourceUri(uri);
       if (!client) throw new MissingTokenError();
-      const value = await resultWithinBudget((limit) => readResource(client, ref, { limit, signal }), {
+      const { text } = await resultWithinBudget((limit) => readResource(client, ref, { limit, signal }), {
         where: uri,
         maxChars: config.maxResultChars,
         secrets,
         pagedFrom: isPaged(ref) ? RECENT_LOGS : undefined,
       });
-      return { contents: [{ uri, mimeType: MIME, text: JSON.stringify(value) }] };
+      return { contents: [{ uri, mimeType: MIME, text }] };
     } catch (error) {
       throw protocolErrorOf(error, uri, "resources/read", secrets);
     }

@@ -31,10 +31,19 @@ export interface ResultPass {
 /** Produces the result; a paged result is produced again with the `limit` given. */
 export type Produce = (limit?: number) => Promise<Value>;
 
-export async function resultWithinBudget(produce: Produce, pass: ResultPass): Promise<Value> {
+/** The result and its JSON text, which is what the budget measures and what hosts are sent. */
+export interface Fitted {
+  value: Value;
+  text: string;
+}
+
+export async function resultWithinBudget(produce: Produce, pass: ResultPass): Promise<Fitted> {
   const { maxChars, secrets, pagedFrom } = pass;
   const accept = pass.accept ?? (() => true);
-  let value = redactDeep(await firstPage(produce, pagedFrom), secrets);
+  const first = redacted(await firstPage(produce, pagedFrom), secrets);
+  // The common case, measured once: nothing secret in it, and it fits.
+  if (first.text.length <= maxChars) return first;
+  let value = first.value;
   if (pagedFrom !== undefined) {
     // A page over the budget would be cut, and Knock's cursor would then skip the entries left out; a page
     // of as many entries as fit ends where its cursor continues. A page fetched again can differ (new logs
@@ -45,7 +54,7 @@ export async function resultWithinBudget(produce: Produce, pass: ResultPass): Pr
       const fitting = fitToBudget(value, maxChars).entries;
       const fits = Array.isArray(fitting) ? fitting.length : entries.length;
       if (fits === 0 || fits >= entries.length) break;
-      value = redactDeep(await produce(fits), secrets);
+      value = redacted(await produce(fits), secrets).value;
     }
   }
   const fitted = fitToBudget(value, maxChars, accept);
@@ -54,7 +63,18 @@ export async function resultWithinBudget(produce: Produce, pass: ResultPass): Pr
   if (fitted !== value && (size(fitted) > maxChars || !accept(fitted))) {
     throw new ResultTooLargeError(pass.where, maxChars);
   }
-  return fitted;
+  return { value: fitted, text: JSON.stringify(fitted) };
+}
+
+/** The value with every secret removed, and its JSON text; copied only when a secret is in it. */
+function redacted(value: Value, secrets: readonly string[]): Fitted {
+  const text = JSON.stringify(value);
+  // JSON escapes a string character by character, so a secret anywhere in the value (a key or a string)
+  // appears in the text exactly as its own escaped form.
+  const inText = (secret: string) => secret !== "" && text.includes(JSON.stringify(secret).slice(1, -1));
+  if (!secrets.some(inText)) return { value, text };
+  const clean = redactDeep(value, secrets);
+  return { value: clean, text: JSON.stringify(clean) };
 }
 
 /**

@@ -38,7 +38,7 @@ async function runTool(
   try {
     if (!client) throw new MissingTokenError();
     const context = { client, defaultEnvironment: config.environment, signal };
-    const value = await resultWithinBudget(
+    const { value, text } = await resultWithinBudget(
       (limit) => tool.handler((limit === undefined ? args : { ...args, limit }) as never, context),
       {
         where: tool.name,
@@ -49,7 +49,7 @@ async function runTool(
       },
     );
     if (tool.changesCatalog) connection.catalogChanged();
-    return { content: [{ type: "text", text: JSON.stringify(value) }], structuredContent: value };
+    return { content: [{ type: "text", text }], structuredContent: value };
   } catch (error) {
     return { isError: true, content: [{ type: "text", text: describeError(error, tool.name, secrets) }] };
   }
