@@ -12,26 +12,31 @@ export default defineTool({
     "Use it to see why an event did or did not trigger a workflow.\n" +
     'Example: {"key": "stripe", "event": "invoice.paid", "include": ["actions"]}.\n' +
     'Paging: pass page_info.after back as `after`. Smaller pages: action_payload "differing".',
-  input: z.strictObject({
-    key: SourceKey,
-    environment: Environment,
-    include: z
-      .array(z.enum(["actions"]))
-      .optional()
-      .describe("Add the actions each event ran."),
-    event: Text(256).optional().describe("Only this event type (from list_source_events)."),
-    id: Text(256).optional().describe("Only this log id, e.g. a rehearsal's log_id."),
-    date: Day.describe("Only logs from this UTC day, YYYY-MM-DD."),
-    starting_at: DateTime.describe("Only logs at or after this ISO 8601 time."),
-    ending_at: DateTime.describe("Only logs at or before this ISO 8601 time."),
-    after: Cursor("after"),
-    before: Cursor("before"),
-    limit: Limit,
-    action_payload: z
-      .enum(["all", "differing", "none"])
-      .optional()
-      .describe('"differing": copies of data become "(same as data.<path>)"; "none": left out.'),
-  }),
+  input: z
+    .strictObject({
+      key: SourceKey,
+      environment: Environment,
+      include: z
+        .array(z.enum(["actions"]))
+        .optional()
+        .describe("Add the actions each event ran."),
+      event: Text(256).optional().describe("Only this event type (from list_source_events)."),
+      id: Text(256).optional().describe("Only this log id, e.g. a rehearsal's log_id."),
+      date: Day.describe("Only logs from this UTC day, YYYY-MM-DD."),
+      starting_at: DateTime.describe("Only logs at or after this ISO 8601 time."),
+      ending_at: DateTime.describe("Only logs at or before this ISO 8601 time."),
+      after: Cursor("after"),
+      before: Cursor("before"),
+      limit: Limit,
+      action_payload: z
+        .enum(["all", "differing", "none"])
+        .optional()
+        .describe('"differing": copies of data become "(same as data.<path>)"; "none": left out.'),
+    })
+    .refine(
+      (q) => !excludeEachOther(q),
+      "date, starting_at and ending_at leave no time between them, so no log could match: give the one day as date, or a range as starting_at and ending_at",
+    ),
   output: SourceLogsResponse,
   annotations: READ_ONLY,
   paged: true,
@@ -122,4 +127,16 @@ function isContainer(value: unknown): value is object {
 
 function asRecord(value: unknown): Record<string, unknown> | undefined {
   return isContainer(value) && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+}
+
+const DAY_MS = 86_400_000;
+
+/** Filters that no log can satisfy at once: a day outside the range, or a range that ends before it starts. */
+function excludeEachOther(q: { date?: string; starting_at?: string; ending_at?: string }): boolean {
+  const day = q.date === undefined ? undefined : Date.parse(`${q.date}T00:00:00Z`);
+  const from = q.starting_at === undefined ? undefined : Date.parse(q.starting_at);
+  const to = q.ending_at === undefined ? undefined : Date.parse(q.ending_at);
+  if (from !== undefined && to !== undefined && from > to) return true;
+  if (day === undefined) return false;
+  return (from !== undefined && from >= day + DAY_MS) || (to !== undefined && to < day);
 }
