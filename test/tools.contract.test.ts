@@ -196,6 +196,12 @@ describe.each(ERAS)("%s", (era) => {
               "text": "{"log_id":"log_123","status":"ok","action_logs_count":1,"successful_action_logs_count":1,"failed_action_logs_count":0,"errors":null}",
               "type": "text",
             },
+            {
+              "mimeType": "application/json",
+              "name": "Event log log_123",
+              "type": "resource_link",
+              "uri": "knock://development/sources/webhook/logs/log_123",
+            },
           ],
           "structuredContent": {
             "action_logs_count": 1,
@@ -251,6 +257,12 @@ describe.each(ERAS)("%s", (era) => {
             {
               "text": "{"entries":[{"id":"log_123","event":"invoice.created","inserted_at":"2024-01-15T12:00:00Z","data":{"invoice_id":"inv_123"},"preprocess_output":null,"source":null,"verification_status":"enforced:verified"}],"page_info":{"after":null,"before":null,"page_size":25}}",
               "type": "text",
+            },
+            {
+              "mimeType": "application/json",
+              "name": "Event log log_123",
+              "type": "resource_link",
+              "uri": "knock://development/sources/stripe/logs/log_123",
             },
           ],
           "structuredContent": {

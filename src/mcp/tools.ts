@@ -2,6 +2,8 @@
 // result pass. Hosts get each result twice, as structuredContent and as the same JSON in a text item,
 // because some read only one of the two.
 import type { CallToolResult, McpServer } from "@modelcontextprotocol/server";
+import { MIME } from "../resources/read.js";
+import { uriOf } from "../resources/uris.js";
 import type { ToolDefinition } from "../tools/define-tool.js";
 import type { Connection } from "./connection.js";
 import { describeError, MissingTokenError } from "./describe-error.js";
@@ -49,7 +51,13 @@ async function runTool(
       },
     );
     if (tool.changesCatalog) connection.catalogChanged();
-    return { content: [{ type: "text", text }], structuredContent: value };
+    const links = (tool.links?.(value as never, args as never, config.environment) ?? []).map((log) => ({
+      type: "resource_link" as const,
+      uri: uriOf({ kind: "log", ...log }),
+      name: `Event log ${log.logId}`,
+      mimeType: MIME,
+    }));
+    return { content: [{ type: "text", text }, ...links], structuredContent: value };
   } catch (error) {
     return { isError: true, content: [{ type: "text", text: describeError(error, tool.name, secrets) }] };
   }

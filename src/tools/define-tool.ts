@@ -30,6 +30,15 @@ export interface ToolDefinition<I extends z.ZodObject = z.ZodObject, O extends z
   paged?: true;
   /** A success changes which sources exist, so lists and completions built from them are out of date. */
   changesCatalog?: true;
+  /**
+   * The event logs a result mentions, for hosts that browse resources: each becomes a resource_link to
+   * knock://{environment}/sources/{source}/logs/{log_id} beside the result's text.
+   */
+  links?: (
+    result: z.output<O>,
+    args: z.output<I>,
+    defaultEnvironment: string,
+  ) => Array<{ environment: string; source: string; logId: string }>;
   handler(args: z.output<I>, context: ToolContext): Promise<z.output<O>>;
 }
 

@@ -40,6 +40,12 @@ export default defineTool({
   output: SourceLogsResponse,
   annotations: READ_ONLY,
   paged: true,
+  links: (page, { key, environment }, defaultEnvironment) =>
+    page.entries.map((log) => ({
+      environment: environment ?? defaultEnvironment,
+      source: key,
+      logId: log.id,
+    })),
   handler: async ({ key, environment, action_payload, ...query }, { client, defaultEnvironment, signal }) => {
     const page = await client.listSourceLogs(
       key,

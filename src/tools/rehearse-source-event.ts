@@ -34,6 +34,10 @@ export default defineTool({
   }),
   output: RehearseResult.extend({ explanation: z.string().optional() }),
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
+  links: (result, { key, environment }, defaultEnvironment) =>
+    result.log_id
+      ? [{ environment: environment ?? defaultEnvironment, source: key, logId: result.log_id }]
+      : [],
   handler: async ({ key, environment, payload }, { client, defaultEnvironment, signal }) => {
     const env = environment ?? defaultEnvironment;
     if (env === "production") {
