@@ -2,11 +2,11 @@
 // order with arguments that are valid calls, every argument completed, bad arguments refused; and one plan
 // (setup_source) carried out end to end on the sandbox, step by step as the text says.
 import { readFileSync } from "node:fs";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { PROMPTS } from "../src/prompts/index.js";
 import { TOOLS } from "../src/tools/index.js";
 import { connect, ERAS, testConfig } from "./helpers/mcp.js";
-import { sandboxClient } from "./helpers/sandbox.js";
+import { sandboxClient, useSandboxSession } from "./helpers/sandbox.js";
 import { rejection } from "./resources/helpers.js";
 
 const TOOL_NAMES = new Set(TOOLS.map((t) => t.name));
@@ -31,19 +31,10 @@ function steps(text: string): Array<{ tool: string; args: string }> {
 }
 
 describe.each(ERAS)("%s", (era) => {
-  let env: Awaited<ReturnType<typeof sandboxClient>>;
-  let session: Awaited<ReturnType<typeof connect>>;
-  beforeAll(async () => {
-    env = await sandboxClient();
-    session = await connect(testConfig({ sandbox: true }), env.client, era);
-  });
-  afterAll(async () => {
-    await session.close();
-    await env.close();
-  });
+  const live = useSandboxSession(era);
 
   it("lists every prompt of the table with its arguments", async () => {
-    const { prompts } = await session.mcp.listPrompts();
+    const { prompts } = await live.session.mcp.listPrompts();
     expect(prompts.map((p) => p.name)).toEqual(PROMPTS.map((p) => p.name));
     for (const prompt of PROMPTS) {
       const listed = prompts.find((p) => p.name === prompt.name);
@@ -61,7 +52,7 @@ describe.each(ERAS)("%s", (era) => {
   it.each(PROMPTS.map((p) => p.name))(
     "%s is a short plan of real tool calls, in order, with no fetched data in it",
     async (name) => {
-      const { messages } = await session.mcp.getPrompt({ name, arguments: ARGS[name] });
+      const { messages } = await live.session.mcp.getPrompt({ name, arguments: ARGS[name] });
       expect(messages).toHaveLength(1);
       const text = textOf(messages);
       expect(text.length).toBeLessThan(2_000);
@@ -75,15 +66,15 @@ describe.each(ERAS)("%s", (era) => {
   );
 
   it("uses the server's default environment when none is given, and refuses bad arguments", async () => {
-    const { messages } = await session.mcp.getPrompt({
+    const { messages } = await live.session.mcp.getPrompt({
       name: "review_source",
       arguments: { source: "stripe" },
     });
     expect(textOf(messages)).toContain('"environment": "development"');
-    const missing = await rejection(session.mcp.getPrompt({ name: "review_source", arguments: {} }));
+    const missing = await rejection(live.session.mcp.getPrompt({ name: "review_source", arguments: {} }));
     expect(missing.code).toBe(-32602);
     const bad = await rejection(
-      session.mcp.getPrompt({
+      live.session.mcp.getPrompt({
         name: "review_source",
         arguments: { source: "stripe", environment: "Not A Slug" },
       }),
@@ -95,15 +86,17 @@ describe.each(ERAS)("%s", (era) => {
   it("completes every argument of every prompt from what exists", async () => {
     const complete = async (name: string, argument: string, context: Record<string, string> = {}) =>
       (
-        await session.mcp.complete({
+        await live.session.mcp.complete({
           ref: { type: "ref/prompt", name },
           argument: { name: argument, value: "" },
           context: { arguments: context },
         })
       ).completion.values;
-    const sources = (await env.client.listSources({})).entries.map((s) => s.key).sort();
-    const providers = (await env.client.listSourceProviders()).entries.map((p) => p.key).sort();
-    const events = (await env.client.listSourceEvents("stripe", "development")).entries.map((e) => e.event);
+    const sources = (await live.env.client.listSources({})).entries.map((s) => s.key).sort();
+    const providers = (await live.env.client.listSourceProviders()).entries.map((p) => p.key).sort();
+    const events = (await live.env.client.listSourceEvents("stripe", "development")).entries.map(
+      (e) => e.event,
+    );
     expect(await complete("diagnose_source", "source")).toEqual(sources);
     expect(await complete("diagnose_source", "environment", { source: "stripe" })).toEqual(
       expect.arrayContaining(["development"]),

@@ -1,28 +1,19 @@
 // Links between results: rehearse_source_event and list_source_logs point at the log resources they
 // mention, and a host that opens a link reads that very log; the JSON text and structuredContent stay as
 // they are.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { connect, ERAS, testConfig } from "./helpers/mcp.js";
-import { sandboxClient } from "./helpers/sandbox.js";
+import { describe, expect, it } from "vitest";
+import { ERAS } from "./helpers/mcp.js";
+import { useSandboxSession } from "./helpers/sandbox.js";
 
 type Link = { type: string; uri: string; name: string; mimeType?: string };
 
 describe.each(ERAS)("%s", (era) => {
-  let env: Awaited<ReturnType<typeof sandboxClient>>;
-  let session: Awaited<ReturnType<typeof connect>>;
-  beforeAll(async () => {
-    env = await sandboxClient();
-    session = await connect(testConfig({ sandbox: true }), env.client, era);
-  });
-  afterAll(async () => {
-    await session.close();
-    await env.close();
-  });
+  const live = useSandboxSession(era);
 
   const linksOf = (content: unknown) => (content as Link[]).filter((item) => item.type === "resource_link");
 
   it("a rehearsal links its log, and opening the link reads it", async () => {
-    const result = await session.mcp.callTool({
+    const result = await live.session.mcp.callTool({
       name: "rehearse_source_event",
       arguments: {
         key: "app-webhooks",
@@ -43,12 +34,12 @@ describe.each(ERAS)("%s", (era) => {
         mimeType: "application/json",
       },
     ]);
-    const read = await session.mcp.readResource({ uri: links[0]?.uri as string });
+    const read = await live.session.mcp.readResource({ uri: links[0]?.uri as string });
     expect(JSON.parse((read.contents[0] as { text: string }).text)).toMatchObject({ id: logId });
   });
 
   it("a page of logs links each log on it, in order", async () => {
-    const result = await session.mcp.callTool({
+    const result = await live.session.mcp.callTool({
       name: "list_source_logs",
       arguments: { key: "stripe", limit: 3 },
     });

@@ -1,24 +1,14 @@
 // The tool suite against the embedded sandbox over loopback, in both protocol eras: real HTTP, real emulator,
 // no mocks.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { connect, ERAS, payloadOf, testConfig } from "./helpers/mcp.js";
-import { sandboxClient } from "./helpers/sandbox.js";
+import { describe, expect, it } from "vitest";
+import { ERAS, payloadOf } from "./helpers/mcp.js";
+import { useSandboxSession } from "./helpers/sandbox.js";
 
 describe.each(ERAS)("%s", (era) => {
-  let env: Awaited<ReturnType<typeof sandboxClient>>;
-  let session: Awaited<ReturnType<typeof connect>>;
-
-  beforeAll(async () => {
-    env = await sandboxClient();
-    session = await connect(testConfig({ sandbox: true }), env.client, era);
-  });
-  afterAll(async () => {
-    await session.close();
-    await env.close();
-  });
+  const live = useSandboxSession(era);
 
   async function call(name: string, args: Record<string, unknown> = {}) {
-    const result = payloadOf(era, await session.mcp.callTool({ name, arguments: args }));
+    const result = payloadOf(era, await live.session.mcp.callTool({ name, arguments: args }));
     const text = (result.content as Array<{ text: string }>)[0]?.text ?? "";
     if (result.isError) throw new Error(`${name} failed: ${text}`);
     expect(JSON.parse(text)).toEqual(result.structuredContent);
@@ -130,7 +120,7 @@ describe.each(ERAS)("%s", (era) => {
     it("a 404 from the sandbox reads as the tool's actionable error", async () => {
       const result = payloadOf(
         era,
-        await session.mcp.callTool({ name: "get_source", arguments: { key: "no-such-source" } }),
+        await live.session.mcp.callTool({ name: "get_source", arguments: { key: "no-such-source" } }),
       );
       expect(result.isError).toBe(true);
       expect(JSON.stringify(result.content)).toMatch(

@@ -150,6 +150,23 @@ const INCLUDE: Record<string, string[]> = {
   get_source_provider: ["branding", "default_action_mappings", "example_payloads", "preprocessing_script"],
 };
 
+/**
+ * Valid one by one is not valid together for list_source_logs' time filters: a day and a range must
+ * overlap, and a range must not end before it starts. Valid arguments keep them coherent.
+ */
+function coherentTimes(args: Record<string, unknown>): Record<string, unknown> {
+  const out = { ...args };
+  if (typeof out.date === "string") {
+    if (out.starting_at !== undefined) out.starting_at = `${out.date}T00:00:00.000Z`;
+    if (out.ending_at !== undefined) out.ending_at = `${out.date}T23:59:59+00:00`;
+  } else if (typeof out.starting_at === "string" && typeof out.ending_at === "string") {
+    if (Date.parse(out.starting_at) > Date.parse(out.ending_at)) {
+      [out.starting_at, out.ending_at] = [out.ending_at, out.starting_at];
+    }
+  }
+  return out;
+}
+
 function argsFor(tool: string): fc.Arbitrary<Record<string, unknown>> {
   const fields = PARAMS[tool] ?? [];
   const valid = (f: string) =>
@@ -161,7 +178,9 @@ function argsFor(tool: string): fc.Arbitrary<Record<string, unknown>> {
   // name is required by upsert_source; the other generators leave it out often enough.
   const requiredKeys = tool === "upsert_source" ? ["name"] : [];
   // Every parameter valid but the key: the requests these make are the ones whose paths are checked.
-  const keyOnly = fc.record(Object.fromEntries(fields.map((f) => [f, valid(f)])), { requiredKeys });
+  const keyOnly = fc
+    .record(Object.fromEntries(fields.map((f) => [f, valid(f)])), { requiredKeys })
+    .map((args) => (tool === "list_source_logs" ? coherentTimes(args) : args));
   // Every parameter mostly valid, any of them possibly adversarial or of any type.
   const shaped = fc.record(
     Object.fromEntries(fields.map((f) => [f, f === "key" ? valid(f) : mostly(valid(f))])),
