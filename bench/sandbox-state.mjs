@@ -5,47 +5,19 @@
 // mapping copies body.data into its action payload, so each log holds the payload twice). It prints the
 // median and p95 time per rehearsal of each, and the size on disk afterwards. `--json` prints one object;
 // `--rehearsals N` changes the count (default 30). Not a test: the figures are findings.
-import { spawn } from "node:child_process";
 import { mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { ensureBuilt } from "../scripts/ensure-built.mjs";
-import { killAll, track, waitExit } from "./lib.mjs";
-import { DIST, env } from "./servers.mjs";
+import { killAll } from "./lib.mjs";
+import { startEmulator } from "./servers.mjs";
 
 const JSON_OUT = process.argv.includes("--json");
 const countAt = process.argv.indexOf("--rehearsals");
 const REHEARSALS = countAt > 0 ? Number(process.argv[countAt + 1]) : 30;
 const PAYLOAD_BYTES = 1_000_000;
 const log = (line) => process.stderr.write(`bench:sandbox: ${line}\n`);
-
-function startEmulator(args) {
-  const child = track(
-    spawn(process.execPath, [DIST, "sandbox-server", "--port", "0", ...args], {
-      env: env({}),
-      stdio: ["ignore", "ignore", "pipe"],
-    }),
-  );
-  child.stderr.setEncoding("utf8");
-  return new Promise((resolve, reject) => {
-    let text = "";
-    const timer = setTimeout(() => reject(new Error(`emulator did not start: ${text}`)), 15_000);
-    child.stderr.on("data", (chunk) => {
-      text += chunk;
-      const match = /https?:\/\/127\.0\.0\.1:\d+/.exec(text);
-      if (match) {
-        clearTimeout(timer);
-        const close = () => {
-          child.kill("SIGTERM");
-          return waitExit(child);
-        };
-        resolve({ url: match[0], close });
-      }
-    });
-    child.once("exit", (code) => reject(new Error(`emulator exited (${code}): ${text}`)));
-  });
-}
 
 /** A payload of about PAYLOAD_BYTES of JSON, distinct per `n` (its id is the idempotency key). */
 function payload(n) {

@@ -53,9 +53,10 @@ export async function callGetSource(session) {
   return result;
 }
 
-export async function startEmulator() {
+/** The emulator on a free port; `args` go to `sandbox-server` (e.g. `--state FILE`). */
+export async function startEmulator(args = []) {
   const child = track(
-    spawn(process.execPath, [DIST, "sandbox-server", "--port", "0"], {
+    spawn(process.execPath, [DIST, "sandbox-server", "--port", "0", ...args], {
       env: env({}),
       stdio: ["ignore", "ignore", "pipe"],
     }),
