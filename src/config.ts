@@ -12,6 +12,8 @@ export interface Config {
   timeoutMs: number;
   maxRetries: number;
   sandbox: boolean;
+  /** Allows a plain-http base URL on another machine (tokens then travel unencrypted). */
+  allowInsecureHttp: boolean;
   sandboxState: string | undefined;
   sandboxVars: Record<string, string>;
   maxResultChars: number;
@@ -131,6 +133,13 @@ const SETTINGS = {
     meaning: "Run against the embedded sandbox instead of Knock; no token needed.",
     schema: booleanText.default(false),
   },
+  allowInsecureHttp: {
+    flag: "allow-insecure-http",
+    env: "KNOCK_ALLOW_INSECURE_HTTP",
+    meaning:
+      "Accept a plain `http://` base URL on another machine, which sends tokens unencrypted; without it such a URL is refused. Only 127.0.0.0/8, `[::1]` and `localhost` count as this machine.",
+    schema: booleanText.default(false),
+  },
   sandboxState: {
     flag: "sandbox-state",
     env: "KNOCK_SANDBOX_STATE",
@@ -223,7 +232,7 @@ const SANDBOX_ONLY = ["sandboxState", "sandboxVars"] as const;
 const HTTP_ONLY = ["host", "allowedHosts", "maxConcurrency", "requestTimeoutMs"] as const;
 
 type SettingName = keyof typeof SETTINGS;
-const BOOLEAN_FLAGS: ReadonlySet<SettingName> = new Set(["readOnly", "sandbox"]);
+const BOOLEAN_FLAGS: ReadonlySet<SettingName> = new Set(["readOnly", "sandbox", "allowInsecureHttp"]);
 const SECRET_SETTINGS: ReadonlySet<SettingName> = new Set(["serviceToken", "sandboxVars"]);
 
 export function parseCommandLine(
@@ -276,6 +285,12 @@ export function parseCommandLine(
     return {
       ok: false,
       message: `${straySandbox.map(settingName).join(", ")} only ${straySandbox.length === 1 ? "applies" : "apply"} to the sandbox: add ${settingName("sandbox")} to run against the embedded sandbox, or leave ${straySandbox.length === 1 ? "it" : "them"} out.`,
+    };
+  }
+  if (!config.sandbox && !config.allowInsecureHttp && sendsTokenInClear(config.baseUrl as string)) {
+    return {
+      ok: false,
+      message: `${settingName("baseUrl")} ${config.baseUrl as string} is plain http to another machine: every request would carry its token unencrypted. Use https, or add ${settingName("allowInsecureHttp")} if the network in between is trusted.`,
     };
   }
   const http = httpConfig(config);
@@ -370,14 +385,14 @@ function isBaseUrl(value: string): boolean {
   );
 }
 
-/** Plain http sends the token unencrypted; it is only reasonable to a server on this machine. */
+/**
+ * Plain http sends the token unencrypted; it is only reasonable to a server on this machine. The URL parser has
+ * already normalised the host (0x7f000001 and 2130706433 read 127.0.0.1), so a name that merely starts like a
+ * loopback address, such as 127.0.0.1.example.com, is not mistaken for one.
+ */
 export function sendsTokenInClear(baseUrl: string): boolean {
   const { protocol, hostname } = new URL(baseUrl);
-  return (
-    protocol === "http:" &&
-    !["localhost", "127.0.0.1", "[::1]"].includes(hostname) &&
-    !hostname.startsWith("127.")
-  );
+  return protocol === "http:" && !isLoopback(hostname);
 }
 
 function nonEmpty(value: string | undefined): string | undefined {

@@ -100,14 +100,18 @@ async function main(): Promise<void> {
     cleanups.push(() => sandbox.close());
     config = { ...config, baseUrl: sandbox.url, serviceToken: SANDBOX_TOKEN };
     logWarning(`running against the local sandbox at ${sandbox.url}; nothing reaches a real Knock account`);
-  } else if (config.serviceToken && sendsTokenInClear(config.baseUrl)) {
-    logWarning(
-      `the base URL ${config.baseUrl} is plain http: the service token travels unencrypted. Use https.`,
-    );
-  } else if (!config.serviceToken && !config.http) {
-    logWarning(
-      "no service token: set KNOCK_SERVICE_TOKEN (or --service-token), or use --sandbox. Tools will answer with this hint until then.",
-    );
+  } else {
+    // Reached only with --allow-insecure-http: the parser refuses such a URL otherwise.
+    if (sendsTokenInClear(config.baseUrl)) {
+      logWarning(
+        `the base URL ${config.baseUrl} is plain http to another machine: tokens travel unencrypted (allowed by --allow-insecure-http).`,
+      );
+    }
+    if (!config.serviceToken && !config.http) {
+      logWarning(
+        "no service token: set KNOCK_SERVICE_TOKEN (or --service-token), or use --sandbox. Tools will answer with this hint until then.",
+      );
+    }
   }
 
   if (config.http) await serveOverHttp({ ...config, http: config.http }, secrets);

@@ -24,6 +24,7 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     timeoutMs: 2_000,
     maxRetries: 0,
     sandbox: false,
+    allowInsecureHttp: false,
     sandboxState: undefined,
     sandboxVars: {},
     maxResultChars: 60_000,
