@@ -1,8 +1,10 @@
 #!/usr/bin/env node
+
 // The process entry, and the only file that touches `process`: argv and env in, the MCP server out, over
 // stdio (one host, whichever protocol era it opens with) or over Streamable HTTP with --port (a team, each
 // caller with their own token). Everything it starts is stopped when the stdio connection ends (however
 // it ends) and on SIGINT/SIGTERM, which over HTTP first drains the requests in flight.
+import { randomBytes } from "node:crypto";
 import { statSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { setFlagsFromString } from "node:v8";
@@ -23,10 +25,12 @@ import { redact } from "./shared/redact.js";
 import { USER_AGENT, VERSION } from "./shared/version.js";
 
 /**
- * The token the embedded sandbox is called with (it accepts any). Tokens are redacted from everything the
- * server shows, so it must be a string that sandbox data never contains.
+ * The token the embedded sandbox is called with, and the only one it accepts: random per run, so another local
+ * program (or a web page rebinding its name to 127.0.0.1) cannot drive the sandbox, whose script variables may
+ * hold a user's signing secrets. Tokens are redacted from everything the server shows; a random one never
+ * occurs in sandbox data.
  */
-const SANDBOX_TOKEN = "knock-sources-mcp-sandbox-token";
+const SANDBOX_TOKEN = `knock-sources-mcp-sandbox-${randomBytes(18).toString("base64url")}`;
 
 /** Over HTTP, how long requests in flight may take to finish after SIGTERM before they are cut off. */
 const DRAIN_GRACE_MS = 10_000;
@@ -96,7 +100,11 @@ async function main(): Promise<void> {
   let config: Config = command.config;
   if (config.sandbox) {
     const { startSandbox } = await import("./sandbox/index.js");
-    const sandbox = await startSandbox({ statePath: config.sandboxState, vars: config.sandboxVars });
+    const sandbox = await startSandbox({
+      statePath: config.sandboxState,
+      vars: config.sandboxVars,
+      token: SANDBOX_TOKEN,
+    });
     cleanups.push(() => sandbox.close());
     config = { ...config, baseUrl: sandbox.url, serviceToken: SANDBOX_TOKEN };
     logWarning(`running against the local sandbox at ${sandbox.url}; nothing reaches a real Knock account`);

@@ -53,6 +53,24 @@ export function unauthorized(): SandboxHttpError {
   );
 }
 
+export function wrongToken(): SandboxHttpError {
+  return knockError(
+    401,
+    "unauthorized",
+    "authentication_error",
+    "This sandbox was started with its own bearer token, and the request sent another",
+  );
+}
+
+export function foreignHost(host: string | undefined): SandboxHttpError {
+  return knockError(
+    403,
+    "forbidden_host",
+    "invalid_request_error",
+    `The sandbox only answers requests addressed to 127.0.0.1, localhost or [::1] with its port; this one named ${JSON.stringify(host ?? "no host")}`,
+  );
+}
+
 export function resourceMissing(message: string): SandboxHttpError {
   return knockError(404, "resource_missing", "api_error", message);
 }

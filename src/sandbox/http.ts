@@ -1,5 +1,13 @@
+import { timingSafeEqual } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { knockError, resourceMissing, SandboxHttpError, unauthorized } from "./errors.js";
+import {
+  foreignHost,
+  knockError,
+  resourceMissing,
+  SandboxHttpError,
+  unauthorized,
+  wrongToken,
+} from "./errors.js";
 import { requestId } from "./ids.js";
 import type { SandboxConfig } from "./routes/context.js";
 import { matchRoute } from "./routes/table.js";
@@ -50,9 +58,33 @@ function send(
   res.end(text);
 }
 
-function isAuthorized(req: IncomingMessage): boolean {
+/** Who may call: `token` set (the embedded sandbox) admits that bearer only; unset admits any non-empty one. */
+export interface SandboxAccess {
+  token?: string | undefined;
+}
+
+function bearerOf(req: IncomingMessage): string | undefined {
   const match = /^Bearer\s+(\S.*)$/i.exec(req.headers.authorization ?? "");
-  return match !== null && (match[1] ?? "").trim() !== "";
+  const token = match?.[1]?.trim();
+  return token === "" ? undefined : token;
+}
+
+function sameToken(given: string, expected: string): boolean {
+  const a = Buffer.from(given);
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+/**
+ * The sandbox listens on loopback only, but a web page whose name is rebound to 127.0.0.1 reaches it all the same,
+ * naming its own host: only requests addressed to a loopback name with the port they came in on are answered.
+ */
+function isAddressedHere(req: IncomingMessage): boolean {
+  const host = req.headers.host?.toLowerCase();
+  const port = req.socket.localPort;
+  if (host === undefined || port === undefined) return false;
+  const names = ["127.0.0.1", "localhost", "[::1]"];
+  return names.some((name) => host === `${name}:${port}` || (port === 80 && host === name));
 }
 
 function pathSegments(pathname: string): string[] | null {
@@ -69,9 +101,13 @@ async function dispatch(
   req: IncomingMessage,
   store: SandboxStore,
   config: SandboxConfig,
+  access: SandboxAccess,
 ): Promise<{ status: number; body: unknown; headers?: Record<string, string> }> {
   const body = await readBody(req);
-  if (!isAuthorized(req)) throw unauthorized();
+  if (!isAddressedHere(req)) throw foreignHost(req.headers.host);
+  const bearer = bearerOf(req);
+  if (bearer === undefined) throw unauthorized();
+  if (access.token !== undefined && !sameToken(bearer, access.token)) throw wrongToken();
   const url = new URL(req.url ?? "/", "http://sandbox.invalid");
   const method = req.method ?? "GET";
   const segments = pathSegments(url.pathname);
@@ -127,9 +163,13 @@ function describeUnexpected(error: unknown): string {
   return text.replace(/(Bearer\s+)\S+/gi, "$1[redacted]");
 }
 
-export function createRequestListener(store: SandboxStore, config: SandboxConfig) {
+export function createRequestListener(
+  store: SandboxStore,
+  config: SandboxConfig,
+  access: SandboxAccess = {},
+) {
   return (req: IncomingMessage, res: ServerResponse): void => {
-    dispatch(req, store, config).then(
+    dispatch(req, store, config, access).then(
       ({ status, body, headers }) => send(res, status, body, headers),
       (error: unknown) => {
         if (error instanceof SandboxHttpError) {

@@ -21,6 +21,11 @@ export interface SandboxOptions {
   vars?: Record<string, string>;
   /** Per-run preprocess-script time limit; default 1000 ms. */
   scriptTimeoutMs?: number;
+  /**
+   * The one bearer token accepted, for a sandbox embedded in the server; without it any non-empty token is
+   * (sandbox-server, which other clients call with a token of their choosing).
+   */
+  token?: string;
   /** Clock, for tests. */
   now?: () => Date;
   /** How many logs are kept (retention.ts); the defaults, for tests. */
@@ -53,11 +58,15 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   }
 
   const server = createServer(
-    createRequestListener(store, {
-      vars: { ...SANDBOX_VARS, ...options.vars },
-      scriptTimeoutMs: options.scriptTimeoutMs ?? 1000,
-      ids: randomIds,
-    }),
+    createRequestListener(
+      store,
+      {
+        vars: { ...SANDBOX_VARS, ...options.vars },
+        scriptTimeoutMs: options.scriptTimeoutMs ?? 1000,
+        ids: randomIds,
+      },
+      { token: options.token },
+    ),
   );
   const host = options.host ?? "127.0.0.1";
   await new Promise<void>((resolve, reject) => {
