@@ -12,6 +12,7 @@ import type {
 } from "@modelcontextprotocol/server";
 import { StdioServerTransport, serveStdio } from "@modelcontextprotocol/server/stdio";
 import { ListenInterest } from "./listen.js";
+import { LineGuard } from "./stdio-line-guard.js";
 
 export interface StdioSession {
   /** The listen streams of this connection (2026-era clients only). */
@@ -38,8 +39,16 @@ export type StdioFactory = (
 
 export function serveOverStdio(factory: StdioFactory, options: StdioOptions): StdioSession {
   const listens = new ListenInterest();
-  const wire =
-    "transport" in options ? options.transport : new StdioServerTransport(options.input, options.output);
+  let wire: Transport;
+  if ("transport" in options) {
+    wire = options.transport;
+  } else {
+    const stdio = new StdioServerTransport(
+      options.input.pipe(new LineGuard((answer) => stdio.send(answer).catch(() => undefined))),
+      options.output,
+    );
+    wire = stdio;
+  }
   // Ended input means the client hung up; a transport that closes on open input gave up on the stream.
   const gaveUp = "input" in options ? () => !options.input.readableEnded : () => false;
   const tap = new Tap(wire, listens, gaveUp);
