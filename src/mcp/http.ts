@@ -56,6 +56,8 @@ export async function serveHttp(deps: HttpDeps): Promise<HttpServing> {
         client: deps.clientFor(caller.token),
         announceCatalogChange: () => live.listChanged(caller.key),
         statelessLegacy: true,
+        // The one request this instance serves was read before it was built (see serve()).
+        completions: authInfo?.extra?.method === undefined || authInfo.extra.method === "completion/complete",
       },
       era,
     );
@@ -159,7 +161,13 @@ export async function serveHttp(deps: HttpDeps): Promise<HttpServing> {
     }
     const parsed = parseMessage(body);
     if (parsed?.method) entry.mcp = parsed.method;
-    const authInfo: AuthInfo = { token: caller.token, clientId: caller.key, scopes: [] };
+    // The method rides along to the factory, which builds only what serving it needs.
+    const authInfo: AuthInfo = {
+      token: caller.token,
+      clientId: caller.key,
+      scopes: [],
+      ...(parsed?.method ? { extra: { method: parsed.method } } : {}),
+    };
 
     // The request's signal ends its work (and its Knock calls) when the caller goes away or time is up.
     const gone = new AbortController();
@@ -177,7 +185,7 @@ export async function serveHttp(deps: HttpDeps): Promise<HttpServing> {
         {
           client,
           caller: caller.key,
-          secrets: config.sandbox ? [] : [caller.token],
+          secrets: [caller.token],
           uris: listenedUris(parsed.value),
           closed: gone.signal,
         },

@@ -8,6 +8,7 @@ import {
   type ReadResourceResult,
   ResourceNotFoundError,
   ResourceTemplate,
+  UriTemplate,
 } from "@modelcontextprotocol/server";
 import { KnockApiError } from "../knock/errors.js";
 import { completers } from "../resources/complete.js";
@@ -28,6 +29,18 @@ export interface LiveLogs {
   listens?: ListenInterest | undefined;
   /** Whether this instance can hold a 2025-era subscription at all. */
   subscribable: boolean;
+}
+
+// Parsed once per process rather than once per instance (over HTTP, once per request); matching is pure.
+const parsedTemplates = new Map<string, UriTemplate>();
+
+function parsedTemplate(text: string): UriTemplate {
+  let template = parsedTemplates.get(text);
+  if (!template) {
+    template = new UriTemplate(text);
+    parsedTemplates.set(text, template);
+  }
+  return template;
 }
 
 export function registerResources(server: McpServer, connection: Connection, live: LiveLogs): void {
@@ -52,7 +65,7 @@ export function registerResources(server: McpServer, connection: Connection, liv
   };
 
   for (const info of RESOURCE_TEMPLATES) {
-    const template = new ResourceTemplate(info.uriTemplate, {
+    const template = new ResourceTemplate(parsedTemplate(info.uriTemplate), {
       list: undefined,
       complete: Object.fromEntries(
         info.variables.map((variable) => [

@@ -33,6 +33,11 @@ export interface ServerDeps {
    * it then neither offers resources/subscribe nor declares it.
    */
   statelessLegacy?: boolean | undefined;
+  /**
+   * False for an instance that will not be asked completion/complete (over HTTP one instance serves one
+   * request, whose method is known): it is then built without completers, at half the cost.
+   */
+  completions?: boolean | undefined;
 }
 
 export type Era = "legacy" | "modern";
@@ -76,8 +81,7 @@ export function createServer(config: Config, deps: ServerDeps, era: Era = "legac
     era,
     config,
     client: deps.client,
-    // In sandbox mode the token is a fixed placeholder, not a secret.
-    secrets: config.sandbox ? [] : [config.serviceToken].filter((s): s is string => Boolean(s)),
+    secrets: [config.serviceToken].filter((s): s is string => Boolean(s)),
     catalog,
     catalogChanged: () => {
       catalog?.invalidate();
@@ -88,6 +92,8 @@ export function createServer(config: Config, deps: ServerDeps, era: Era = "legac
   };
   registerTools(server, toolsFor(config.readOnly), connection);
   registerResources(server, connection, { listens: deps.listens, subscribable });
-  registerPrompts(server, promptsFor(config.readOnly), connection);
+  registerPrompts(server, promptsFor(config.readOnly), connection, {
+    completions: deps.completions ?? true,
+  });
   return server;
 }

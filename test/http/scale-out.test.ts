@@ -120,6 +120,20 @@ describe.each(ERAS)("%s", (era) => {
       argument: { name: "source", value: "spawn" },
     });
     expect(completed.completion.values).toEqual(["spawned-session"]);
+    // Prompts: an instance built for completion/complete completes their arguments; others list and get them.
+    const promptCompleted = await client.complete({
+      ref: { type: "ref/prompt", name: "diagnose_source" },
+      argument: { name: "source", value: "spawn" },
+    });
+    expect(promptCompleted.completion.values).toEqual(["spawned-session"]);
+    const { prompts } = await client.listPrompts();
+    expect(prompts.find((p) => p.name === "diagnose_source")?.arguments?.[0]).toMatchObject({
+      name: "source",
+      required: true,
+    });
+    const prompt = await client.getPrompt({ name: "diagnose_source", arguments: { source: "stripe" } });
+    expect(JSON.stringify(prompt.messages)).toContain("stripe");
+    await expect(client.getPrompt({ name: "diagnose_source", arguments: {} })).rejects.toThrow();
 
     // Consecutive requests landed on different replicas, and both served tool calls.
     expect(proxy.served.length).toBeGreaterThan(TOOLS.length);
