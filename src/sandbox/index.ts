@@ -3,7 +3,7 @@ import type { AddressInfo } from "node:net";
 import { SANDBOX_VARS } from "./catalog/index.js";
 import { createRequestListener } from "./http.js";
 import { randomIds } from "./ids.js";
-import { loadState, StateWriter } from "./persist.js";
+import { loadState, SandboxStateError, StateWriter } from "./persist.js";
 import { DEFAULT_LOG_LIMITS, type LogLimits } from "./retention.js";
 import { seedState } from "./seed.js";
 import { SandboxStore } from "./state.js";
@@ -36,7 +36,7 @@ export interface SandboxHandle {
 
 /**
  * Starts a local emulator of Knock's Management API sources endpoints. Throws SandboxStateError when
- * `statePath` exists but does not hold a usable state; a missing file is seeded and written.
+ * `statePath` exists but does not hold a usable state or cannot be written; a missing file is seeded and written.
  */
 export async function startSandbox(options: SandboxOptions = {}): Promise<SandboxHandle> {
   const now = options.now ?? (() => new Date());
@@ -44,12 +44,12 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const writer = options.statePath ? new StateWriter(options.statePath, loaded?.logFileBytes ?? 0) : null;
   const limits = { ...DEFAULT_LOG_LIMITS, ...options.logLimits };
   const store = new SandboxStore(loaded?.state ?? seedState(now()), writer, now, limits);
-  if (!loaded || loaded.version === 1) {
-    // Logs first: until the version 2 snapshot is written, a restart reads the logs from where they were.
-    await store.saveLogs();
-    await store.saveSources();
-  } else if (loaded.tornTail) {
-    await writer?.truncateLogs(loaded.logFileBytes);
+  try {
+    if (!loaded || loaded.version === 1) await store.writeAll();
+    else if (loaded.tornTail) await writer?.truncateLogs(loaded.logFileBytes);
+  } catch (error) {
+    await store.close().catch(() => undefined);
+    throw new SandboxStateError(options.statePath ?? "", `cannot be written (${(error as Error).message})`);
   }
 
   const server = createServer(

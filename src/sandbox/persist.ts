@@ -238,7 +238,7 @@ export class StateWriter {
   readonly logsPath: string;
 
   constructor(
-    private readonly path: string,
+    readonly path: string,
     logFileBytes = 0,
   ) {
     this.logsPath = logsPathFor(path);
@@ -270,6 +270,7 @@ export class StateWriter {
         this.diskBytes += bytes;
       } catch (error) {
         // Part of the line may be on disk: cut it off, or append nothing more until the file is rewritten.
+        this.logFileBytes -= bytes;
         try {
           await this.handle?.truncate(this.diskBytes);
         } catch {
@@ -348,7 +349,8 @@ async function writeAtomically(path: string, text: string): Promise<void> {
     }
     await rename(temp, path);
   } catch (error) {
-    await rm(temp, { force: true });
+    // What failed is the news, not the cleanup (which fails too when the directory is gone).
+    await rm(temp, { force: true }).catch(() => undefined);
     throw error;
   }
 }
