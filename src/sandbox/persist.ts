@@ -19,8 +19,8 @@ import { ACTION_ORDER, ENVIRONMENTS, type SandboxState, type StoredLog } from ".
 export class SandboxStateError extends Error {
   readonly path: string;
 
-  constructor(path: string, problem: string) {
-    super(`Sandbox state file ${path} is unusable: ${problem}. Fix or move the file, then start again.`);
+  constructor(path: string, problem: string, remedy = "Fix or move the file, then start again.") {
+    super(`Sandbox state file ${path} is unusable: ${problem}. ${remedy}`);
     this.name = "SandboxStateError";
     this.path = path;
   }
