@@ -15,6 +15,12 @@ import { InputError, NotFoundError } from "../shared/errors.js";
 import { logWarning } from "../shared/log.js";
 import { redact } from "../shared/redact.js";
 
+/**
+ * The embedded sandbox's answer to a change it could not write to its state file, and so did not make (its
+ * own code: the sandbox is the other side of the wire and is not imported here).
+ */
+const SANDBOX_STATE_WRITE_FAILED = "state_write_failed";
+
 const AUTH_HINT =
   "Set KNOCK_SERVICE_TOKEN (or --service-token) to a service token from the Knock dashboard " +
   "(Developers → Service tokens) and restart the server.";
@@ -106,8 +112,14 @@ function describeApiError(error: KnockApiError): string {
     // Knock answers 409 to a lock timeout: another change to the same resource held it.
     return `Knock reported a conflict (${said})${retried}, such as another change to the same source in progress. Wait a moment and call again.${ref}`;
   }
+  if (code === SANDBOX_STATE_WRITE_FAILED) {
+    return (
+      `The sandbox refused the change because it could not save it (${said})${retried}. ` +
+      `Make the state file's directory writable (or free disk space), then call again: nothing was recorded, so nothing would be repeated.${ref}`
+    );
+  }
   if (status >= 500) {
-    return `Knock had a server error (${said})${retried}. This is usually temporary: wait a moment and call again.${ref}`;
+    return `Knock had a server error (${said})${retried}. ${retryAdvice(error.method, "This is usually temporary: wait a moment and call again.")}${ref}`;
   }
   return `Knock answered ${said}${retried}.${ref}`;
 }

@@ -101,3 +101,20 @@ export class FieldErrors {
     if (this.list.length > 0) throw invalidParams(this.list);
   }
 }
+
+/** The code of an answer to a change that could not be written to the state file, and so was not made. */
+export const STATE_WRITE_FAILED = "state_write_failed";
+
+/**
+ * 507 (the server could not store what the request needed) for a change refused because `file` could not be
+ * written: the system's own words (code, call, path) say why, and the change is not in memory either.
+ */
+export function stateNotSaved(file: string, cause: unknown): SandboxHttpError {
+  const why = cause instanceof Error ? cause.message : String(cause);
+  return knockError(
+    507,
+    STATE_WRITE_FAILED,
+    "api_error",
+    `The sandbox could not write its state file ${file} (${why}), so nothing was changed`,
+  );
+}

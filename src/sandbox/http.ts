@@ -173,6 +173,9 @@ export function createRequestListener(
       ({ status, body, headers }) => send(res, status, body, headers),
       (error: unknown) => {
         if (error instanceof SandboxHttpError) {
+          // Whoever runs the sandbox should hear of a failure on its side (a state file it cannot write),
+          // not only the caller who got the answer.
+          if (error.status >= 500) console.error(`knock sandbox: answered ${error.status}: ${error.message}`);
           send(res, error.status, error.body, error.headers);
           return;
         }

@@ -3,7 +3,8 @@ import type { AddressInfo } from "node:net";
 import { SANDBOX_VARS } from "./catalog/index.js";
 import { createRequestListener } from "./http.js";
 import { randomIds } from "./ids.js";
-import { loadState, StateWriter } from "./persist.js";
+import { lockState, type StateLock } from "./lock.js";
+import { loadState, SandboxStateError, StateWriter } from "./persist.js";
 import { DEFAULT_LOG_LIMITS, type LogLimits } from "./retention.js";
 import { seedState } from "./seed.js";
 import { SandboxStore } from "./state.js";
@@ -41,20 +42,31 @@ export interface SandboxHandle {
 
 /**
  * Starts a local emulator of Knock's Management API sources endpoints. Throws SandboxStateError when
- * `statePath` exists but does not hold a usable state; a missing file is seeded and written.
+ * `statePath` exists but does not hold a usable state, cannot be written, or is held by another sandbox (its
+ * lock file, lock.ts); a missing file is seeded and written.
  */
 export async function startSandbox(options: SandboxOptions = {}): Promise<SandboxHandle> {
+  const lock = options.statePath ? await lockState(options.statePath) : null;
+  try {
+    return await serve(options, lock);
+  } catch (error) {
+    await lock?.release();
+    throw error;
+  }
+}
+
+async function serve(options: SandboxOptions, lock: StateLock | null): Promise<SandboxHandle> {
   const now = options.now ?? (() => new Date());
   const loaded = options.statePath ? await loadState(options.statePath) : null;
   const writer = options.statePath ? new StateWriter(options.statePath, loaded?.logFileBytes ?? 0) : null;
   const limits = { ...DEFAULT_LOG_LIMITS, ...options.logLimits };
   const store = new SandboxStore(loaded?.state ?? seedState(now()), writer, now, limits);
-  if (!loaded || loaded.version === 1) {
-    // Logs first: until the version 2 snapshot is written, a restart reads the logs from where they were.
-    await store.saveLogs();
-    await store.saveSources();
-  } else if (loaded.tornTail) {
-    await writer?.truncateLogs(loaded.logFileBytes);
+  try {
+    if (!loaded || loaded.version === 1) await store.writeAll();
+    else if (loaded.tornTail) await writer?.truncateLogs(loaded.logFileBytes);
+  } catch (error) {
+    await store.close().catch(() => undefined);
+    throw new SandboxStateError(options.statePath ?? "", `cannot be written (${(error as Error).message})`);
   }
 
   const server = createServer(
@@ -69,13 +81,18 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     ),
   );
   const host = options.host ?? "127.0.0.1";
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(options.port ?? 0, host, () => {
-      server.off("error", reject);
-      resolve();
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(options.port ?? 0, host, () => {
+        server.off("error", reject);
+        resolve();
+      });
     });
-  });
+  } catch (error) {
+    await store.close().catch(() => undefined);
+    throw error;
+  }
   const { port } = server.address() as AddressInfo;
   const urlHost = host.includes(":") ? `[${host}]` : host;
 
@@ -87,7 +104,10 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       closing ??= new Promise<void>((resolve, reject) => {
         server.close((error) => (error ? reject(error) : resolve()));
         server.closeAllConnections();
-      }).then(() => store.close());
+      })
+        .then(() => store.close())
+        // The lock goes last, once nothing more will be written, and whatever else failed.
+        .finally(() => lock?.release());
       return closing;
     },
   };

@@ -19,8 +19,8 @@ import { ACTION_ORDER, ENVIRONMENTS, type SandboxState, type StoredLog } from ".
 export class SandboxStateError extends Error {
   readonly path: string;
 
-  constructor(path: string, problem: string) {
-    super(`Sandbox state file ${path} is unusable: ${problem}. Fix or move the file, then start again.`);
+  constructor(path: string, problem: string, remedy = "Fix or move the file, then start again.") {
+    super(`Sandbox state file ${path} is unusable: ${problem}. ${remedy}`);
     this.name = "SandboxStateError";
     this.path = path;
   }
@@ -238,7 +238,7 @@ export class StateWriter {
   readonly logsPath: string;
 
   constructor(
-    private readonly path: string,
+    readonly path: string,
     logFileBytes = 0,
   ) {
     this.logsPath = logsPathFor(path);
@@ -270,6 +270,7 @@ export class StateWriter {
         this.diskBytes += bytes;
       } catch (error) {
         // Part of the line may be on disk: cut it off, or append nothing more until the file is rewritten.
+        this.logFileBytes -= bytes;
         try {
           await this.handle?.truncate(this.diskBytes);
         } catch {
@@ -348,7 +349,8 @@ async function writeAtomically(path: string, text: string): Promise<void> {
     }
     await rename(temp, path);
   } catch (error) {
-    await rm(temp, { force: true });
+    // What failed is the news, not the cleanup (which fails too when the directory is gone).
+    await rm(temp, { force: true }).catch(() => undefined);
     throw error;
   }
 }

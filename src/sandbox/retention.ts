@@ -28,16 +28,34 @@ export function lineBytes(line: string): number {
 
 /** Keeps `list` (oldest first, the array the store lists from) within the limits as logs are added. */
 export class RetainedLogs {
-  readonly #sizes = new WeakMap<StoredLog, number>();
+  #list: StoredLog[];
+  // A log's size never changes, so copies share what they know of sizes.
+  #sizes = new WeakMap<StoredLog, number>();
   readonly #counts = new Map<string, number>();
   #bytes = 0;
 
   constructor(
-    readonly list: StoredLog[],
+    list: StoredLog[],
     readonly limits: LogLimits,
   ) {
+    this.#list = list;
     const existing = list.splice(0, list.length);
     for (const log of existing) this.add(log, lineBytes(logLine(log)));
+  }
+
+  /** The kept logs, oldest first. */
+  get list(): StoredLog[] {
+    return this.#list;
+  }
+
+  /** A copy to add to while this one stays as it is: a log counts only once it is written. */
+  copy(): RetainedLogs {
+    const copy = new RetainedLogs([], this.limits);
+    copy.#list = this.#list.slice();
+    copy.#sizes = this.#sizes;
+    for (const [key, count] of this.#counts) copy.#counts.set(key, count);
+    copy.#bytes = this.#bytes;
+    return copy;
   }
 
   /** Total size of the kept logs, as counted by `add`. */
@@ -47,7 +65,7 @@ export class RetainedLogs {
 
   /** Adds `log` (counted as `bytes`) and drops the oldest logs beyond the limits; returns how many went. */
   add(log: StoredLog, bytes: number): number {
-    this.list.push(log);
+    this.#list.push(log);
     this.#sizes.set(log, bytes);
     this.#bytes += bytes;
     const key = keyOf(log);
@@ -56,11 +74,11 @@ export class RetainedLogs {
 
     let dropped = 0;
     if (count > this.limits.perSourceEnvironment) {
-      const oldest = this.list.findIndex((seen) => keyOf(seen) === key);
+      const oldest = this.#list.findIndex((seen) => keyOf(seen) === key);
       this.#remove(oldest);
       dropped++;
     }
-    while (this.#bytes > this.limits.totalBytes && this.list.length > 1) {
+    while (this.#bytes > this.limits.totalBytes && this.#list.length > 1) {
       this.#remove(0);
       dropped++;
     }
@@ -68,7 +86,7 @@ export class RetainedLogs {
   }
 
   #remove(index: number): void {
-    const [log] = this.list.splice(index, 1);
+    const [log] = this.#list.splice(index, 1);
     if (!log) return;
     this.#bytes -= this.#sizes.get(log) ?? 0;
     const key = keyOf(log);

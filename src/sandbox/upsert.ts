@@ -1,7 +1,6 @@
 import { findProvider, type ProviderTemplate } from "./catalog/index.js";
 import { FieldErrors } from "./errors.js";
 import type { IdSource } from "./ids.js";
-import type { SandboxStore } from "./state.js";
 import {
   type ActionType,
   ENVIRONMENTS,
@@ -310,17 +309,17 @@ function refuseUnmarkedRemovals(removed: StoredMapping[], environment: Environme
   errors.throwIfAny();
 }
 
-/** Validates and applies one upsert; the caller commits. */
+/** Validates one upsert and applies it to `sources` (the store's copy, see SandboxStore.changeSources). */
 export function upsertSource(
-  store: SandboxStore,
+  sources: StoredSource[],
   key: string,
   environment: Environment,
   body: unknown,
+  now: string,
   ids: IdSource,
 ): StoredSource {
   const request = validateRequest(body, environment);
-  const now = store.nowIso();
-  const existing = store.findSource(key);
+  const existing = sources.find((source) => source.key === key);
   let replaced: StoredMapping[] | undefined;
   if (existing && request.mappings) {
     const { mappings, removed } = replaceMappings(
@@ -348,7 +347,7 @@ export function upsertSource(
     // A new source had no mappings anyone committed: the request's replace the template's outright.
     if (request.mappings)
       replaced = replaceMappings(source.environments[environment].mappings, request.mappings, now).mappings;
-    store.state.sources.push(source);
+    sources.push(source);
   }
   source.name = request.name;
   if (request.description !== undefined) source.description = request.description;

@@ -123,3 +123,26 @@ export function nonProtocolLines(lines: readonly string[]): string[] {
     }
   });
 }
+
+/** The URL a spawned `sandbox-server` announces on stderr once it listens; rejects if it exits first. */
+export function sandboxServerUrl(server: Spawned, timeoutMs = 10_000): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(new Error(`sandbox-server did not start: ${server.stderr()}`)),
+      timeoutMs,
+    );
+    const look = () => {
+      const match = /listening on (http:\/\/\S+)/.exec(server.stderr());
+      if (!match?.[1]) return;
+      clearTimeout(timer);
+      server.child.stderr.off("data", look);
+      resolve(match[1]);
+    };
+    server.child.stderr.on("data", look);
+    void server.exited.then(({ code }) => {
+      clearTimeout(timer);
+      reject(new Error(`sandbox-server exited ${code}: ${server.stderr()}`));
+    });
+    look();
+  });
+}

@@ -101,8 +101,40 @@ export async function rehearse(
     else scriptError = result.error;
   }
 
-  // Everything below runs without awaiting, so the idempotency check and the log write cannot interleave with
-  // another rehearsal of the same source.
+  // Decided in the store's turn, so the idempotency check sees every earlier rehearsal as written (or
+  // refused), and no other log lands between the check and this one.
+  const { log, rejection, errors } = await store.addLog((seq) =>
+    recordRun(store, source, environment, { body, headers, preprocessOutput, scriptError }, seq, options),
+  );
+
+  const failed = log.actions.filter((action) => action.action_status === "error").length;
+  const successful = log.actions.filter((action) => action.action_status === "success").length;
+  return {
+    log_id: log.id,
+    status: rejection || failed > 0 ? "error" : "ok",
+    action_logs_count: log.actions.length,
+    successful_action_logs_count: successful,
+    failed_action_logs_count: failed,
+    errors: errors.length > 0 ? errors : null,
+  };
+}
+
+interface ScriptRun {
+  body: unknown;
+  headers: Record<string, string>;
+  preprocessOutput: Record<string, unknown> | null;
+  scriptError: string | null;
+}
+
+/** The log of one rehearsal after its script: verification, event type, idempotency, mappings. */
+function recordRun(
+  store: SandboxStore,
+  source: StoredSource,
+  environment: Environment,
+  { body, headers, preprocessOutput, scriptError }: ScriptRun,
+  seq: number,
+  options: RehearseOptions,
+): { log: StoredLog; rejection: MappingError | null; errors: MappingError[] } {
   const current = store.findSource(source.key) ?? source;
   const env = current.environments[environment];
   const enforced = env.settings.enforce_verification;
@@ -116,7 +148,7 @@ export async function rehearse(
   const now = store.nowIso();
   const log: StoredLog = {
     id: options.ids.id("log"),
-    seq: store.nextSeq(),
+    seq,
     source_key: current.key,
     environment,
     event: eventType ?? UNKNOWN_EVENT,
@@ -167,16 +199,5 @@ export async function rehearse(
     log.actions = run.actions;
     errors = run.errors;
   }
-  await store.addLog(log);
-
-  const failed = log.actions.filter((action) => action.action_status === "error").length;
-  const successful = log.actions.filter((action) => action.action_status === "success").length;
-  return {
-    log_id: log.id,
-    status: rejection || failed > 0 ? "error" : "ok",
-    action_logs_count: log.actions.length,
-    successful_action_logs_count: successful,
-    failed_action_logs_count: failed,
-    errors: errors.length > 0 ? errors : null,
-  };
+  return { log, rejection, errors };
 }

@@ -22,8 +22,9 @@ export function getSource({ store, query, key }: RouteContext): unknown {
 
 export async function putSource({ store, query, key, body, config }: RouteContext): Promise<unknown> {
   const environment = environmentParam(query, true);
-  const source = upsertSource(store, key, environment, body, config.ids);
-  await store.saveSources();
+  const source = await store.changeSources((sources) =>
+    upsertSource(sources, key, environment, body, store.nowIso(), config.ids),
+  );
   return { source: presentSource(source, environment) };
 }
 
