@@ -94,6 +94,8 @@ describe.each(ERAS)("live logs, %s", (era) => {
       era,
       token: TOKEN,
       maxRetries: 0,
+      // Generous: 100 first fetches at once on a loaded machine must not time out.
+      timeoutMs: 5_000,
       config: { pollIntervalMs: interval },
     });
     return { session, ...watcher(session.mcp, era) };
@@ -205,7 +207,11 @@ describe("subscriptions/listen (2026-07-28 era)", () => {
 
   it(`refuses one stream naming more than ${MAX_LIVE_RESOURCES} resources, counting spellings of one as one`, async () => {
     const knock = fakeKnock();
-    session = await faultSession(knock.handler, { era: "2026-07-28", config: { pollIntervalMs: INTERVAL } });
+    session = await faultSession(knock.handler, {
+      era: "2026-07-28",
+      timeoutMs: 5_000,
+      config: { pollIntervalMs: INTERVAL },
+    });
     const uris = Array.from({ length: MAX_LIVE_RESOURCES + 1 }, (_, i) => logsUri(`src-${i}`));
     const refused = await rejection(session.mcp.listen({ resourceSubscriptions: uris }));
     expect(refused.message).toContain(
@@ -236,6 +242,7 @@ describe("subscriptions/listen (2026-07-28 era), opened while Knock is down", ()
       era: "2026-07-28",
       token: TOKEN,
       maxRetries: 0,
+      timeoutMs: 5_000,
       config: { pollIntervalMs: INTERVAL },
     });
     try {
