@@ -17,12 +17,15 @@ export function encodeSegment(value: string): string {
       `"${value}" cannot be used as a key: keys must be non-empty and cannot be "." or "..". Nothing was sent to Knock.`,
     );
   }
-  return encode(value, "key");
+  return encodeComponent(value, "key");
 }
 
-// encodeURIComponent throws on a lone surrogate (text that is not valid Unicode); that is bad input, said
-// plainly, not an internal error.
-function encode(value: string, what: string): string {
+/**
+ * One URL component, percent-encoded (resource URIs are built with it too); `what` names it in the refusal.
+ * encodeURIComponent throws on a lone surrogate (text that is not valid Unicode); that is bad input, said
+ * plainly, not an internal error.
+ */
+export function encodeComponent(value: string, what: string): string {
   try {
     return encodeURIComponent(value);
   } catch {
@@ -48,11 +51,11 @@ export function queryString(query: Readonly<Record<string, QueryValue>> = {}): s
   const parts: string[] = [];
   for (const [name, value] of Object.entries(query)) {
     if (value === undefined) continue;
-    const encodedName = encode(name, "parameter name");
+    const encodedName = encodeComponent(name, "parameter name");
     if (Array.isArray(value)) {
-      for (const item of value) parts.push(`${encodedName}[]=${encode(item, `value of ${name}`)}`);
+      for (const item of value) parts.push(`${encodedName}[]=${encodeComponent(item, `value of ${name}`)}`);
     } else {
-      parts.push(`${encodedName}=${encode(String(value), `value of ${name}`)}`);
+      parts.push(`${encodedName}=${encodeComponent(String(value), `value of ${name}`)}`);
     }
   }
   return parts.length === 0 ? "" : `?${parts.join("&")}`;

@@ -11,6 +11,7 @@ import {
   KnockTimeoutError,
   type Subject,
 } from "../knock/errors.js";
+import { LiveResourceLimitError } from "../resources/subscriptions.js";
 import { InputError, NotFoundError } from "../shared/errors.js";
 import { logWarning } from "../shared/log.js";
 import { redact } from "../shared/redact.js";
@@ -76,6 +77,7 @@ function wordingOf(error: unknown): string | undefined {
   if (error instanceof KnockRedirectError) return describeRedirect(error);
   if (error instanceof KnockAbortedError) return error.message;
   if (error instanceof KnockResponseError) return describeResponseError(error);
+  if (error instanceof LiveResourceLimitError) return describeLiveLimit(error);
   if (
     error instanceof InputError ||
     error instanceof NotFoundError ||
@@ -122,6 +124,22 @@ function describeApiError(error: KnockApiError): string {
     return `Knock had a server error (${said})${retried}. ${retryAdvice(error.method, "This is usually temporary: wait a moment and call again.")}${ref}`;
   }
   return `Knock answered ${said}${retried}.${ref}`;
+}
+
+function describeLiveLimit({ about }: LiveResourceLimitError): string {
+  const { limit, held, total } = about;
+  const holder = about.per === "caller" ? "your listen streams on this server" : "this connection";
+  const bound = `at most ${limit} event-log resources may be watched at once by ${holder}`;
+  if (about.via === "subscribe") {
+    return (
+      `Not subscribed: ${bound}, and ${held} already are. Unsubscribe (resources/unsubscribe) from logs you ` +
+      "no longer need first, then subscribe again. Another spelling of a URI already subscribed counts as the same resource."
+    );
+  }
+  return (
+    `The listen stream was not opened: it would bring the event-log resources watched to ${total}, and ${bound} ` +
+    `(${held} already are). Close a listen stream you no longer need, or name fewer resources, then listen again.`
+  );
 }
 
 function describeRedirect(error: KnockRedirectError): string {

@@ -20,6 +20,7 @@ import type { Config, HttpConfig } from "../config.js";
 import type { KnockClient } from "../knock/client.js";
 import { logJson, logWarning } from "../shared/log.js";
 import { LiveLogStreams } from "./http-live-logs.js";
+import { urisOf } from "./listen.js";
 import { createServer } from "./server.js";
 
 /** The body limit of one request; the SDK's handler applies the same bound. */
@@ -187,7 +188,7 @@ export async function serveHttp(deps: HttpDeps): Promise<HttpServing> {
           client,
           caller: caller.key,
           secrets: [caller.token],
-          uris: listenedUris(parsed.value),
+          uris: urisOf((parsed.value as { params?: unknown }).params),
           closed: work.signal,
         },
       );
@@ -329,12 +330,6 @@ function parseMessage(body: string): { value: unknown; method?: string; id?: unk
   } catch {
     return undefined;
   }
-}
-
-function listenedUris(message: unknown): string[] {
-  const uris = (message as { params?: { notifications?: { resourceSubscriptions?: unknown } } })?.params
-    ?.notifications?.resourceSubscriptions;
-  return Array.isArray(uris) ? uris.filter((uri): uri is string => typeof uri === "string") : [];
 }
 
 function toRequest(req: IncomingMessage, body: string, signal: AbortSignal): Request {

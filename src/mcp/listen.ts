@@ -2,8 +2,15 @@
 // subscriptions/listen itself and never shows the request to the server, but every message of the
 // connection passes through the wire transport: the acknowledgement names the URIs a stream was granted,
 // and a stream ends with the client's cancellation or the entry's final response to it. Counting those
-// lets polling run only while someone listens.
-import { type JSONRPCMessage, SUBSCRIPTION_ID_META_KEY } from "@modelcontextprotocol/server";
+// lets polling run only while someone listens. A listen that would make the connection watch more than
+// MAX_LIVE_RESOURCES event-log resources is answered here with an error and never reaches the entry.
+import {
+  type JSONRPCMessage,
+  ProtocolErrorCode,
+  SUBSCRIPTION_ID_META_KEY,
+} from "@modelcontextprotocol/server";
+import { LiveResourceLimitError, MAX_LIVE_RESOURCES, polledResources } from "../resources/subscriptions.js";
+import { describeError } from "./describe-error.js";
 
 type StreamId = string | number;
 
@@ -17,6 +24,8 @@ export interface ListenObserver {
 export class ListenInterest {
   readonly #streams = new Map<StreamId, readonly string[]>();
   readonly #counts = new Map<string, number>();
+  // Listens admitted but not yet acknowledged: they count against the bound already.
+  readonly #admitted = new Map<StreamId, readonly string[]>();
   #observer: ListenObserver | undefined;
 
   /** One observer: the server instance pinned to the connection. URIs already listened to are replayed. */
@@ -30,26 +39,23 @@ export class ListenInterest {
     return [...this.#counts.keys()];
   }
 
-  inbound(message: JSONRPCMessage): void {
+  /** A message from the client; what it returns is the answer to send instead of passing the message on. */
+  inbound(message: JSONRPCMessage): JSONRPCMessage | undefined {
     if ("method" in message && message.method === "notifications/cancelled" && !("id" in message)) {
       const requestId = (message.params as { requestId?: StreamId } | undefined)?.requestId;
       if (requestId !== undefined) this.#end(requestId);
     }
+    if ("method" in message && message.method === "subscriptions/listen" && "id" in message) {
+      return this.#admit(message.id, urisOf(message.params));
+    }
+    return undefined;
   }
 
   outbound(message: JSONRPCMessage): void {
     if ("method" in message && message.method === "notifications/subscriptions/acknowledged") {
-      const params = message.params as
-        | { notifications?: { resourceSubscriptions?: unknown }; _meta?: Record<string, unknown> }
-        | undefined;
+      const params = message.params as { _meta?: Record<string, unknown> } | undefined;
       const id = params?._meta?.[SUBSCRIPTION_ID_META_KEY];
-      const uris = params?.notifications?.resourceSubscriptions;
-      if ((typeof id === "string" || typeof id === "number") && Array.isArray(uris)) {
-        this.#begin(
-          id,
-          uris.filter((uri): uri is string => typeof uri === "string"),
-        );
-      }
+      if (typeof id === "string" || typeof id === "number") this.#begin(id, urisOf(params));
       return;
     }
     // The entry answers a listen request only when its stream is over.
@@ -60,7 +66,22 @@ export class ListenInterest {
 
   /** The connection is gone: every stream with it. */
   closed(): void {
+    this.#admitted.clear();
     for (const id of [...this.#streams.keys()]) this.#end(id);
+  }
+
+  #admit(id: StreamId, uris: readonly string[]): JSONRPCMessage | undefined {
+    const held = polledResources([...this.#counts.keys(), ...[...this.#admitted.values()].flat()]);
+    const total = new Set([...held, ...polledResources(uris)]).size;
+    if (total <= MAX_LIVE_RESOURCES) {
+      this.#admitted.set(id, uris);
+      return undefined;
+    }
+    const about = { limit: MAX_LIVE_RESOURCES, held: held.size, total };
+    const refused = new LiveResourceLimitError({ ...about, via: "listen", per: "connection" });
+    // The wording names counts only, nothing the client sent, so there is no secret to redact.
+    const message = describeError(refused, "subscriptions/listen", []);
+    return { jsonrpc: "2.0", id, error: { code: ProtocolErrorCode.InvalidRequest, message } };
   }
 
   #begin(id: StreamId, uris: readonly string[]): void {
@@ -75,6 +96,7 @@ export class ListenInterest {
   }
 
   #end(id: StreamId): void {
+    this.#admitted.delete(id);
     const uris = this.#streams.get(id);
     if (!uris) return;
     this.#streams.delete(id);
@@ -88,4 +110,11 @@ export class ListenInterest {
       }
     }
   }
+}
+
+/** The resource URIs a listen request (or its acknowledgement) names in its params. */
+export function urisOf(params: unknown): string[] {
+  const uris = (params as { notifications?: { resourceSubscriptions?: unknown } } | undefined)?.notifications
+    ?.resourceSubscriptions;
+  return Array.isArray(uris) ? uris.filter((uri): uri is string => typeof uri === "string") : [];
 }

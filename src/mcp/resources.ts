@@ -14,7 +14,7 @@ import { KnockApiError } from "../knock/errors.js";
 import { completers } from "../resources/complete.js";
 import { listResources, pageOf } from "../resources/list.js";
 import { isPaged, MIME, RECENT_LOGS, readResource } from "../resources/read.js";
-import { LogSubscriptions } from "../resources/subscriptions.js";
+import { LiveResourceLimitError, LogSubscriptions } from "../resources/subscriptions.js";
 import { RESOURCE_TEMPLATES } from "../resources/templates.js";
 import { parseResourceUri, TEMPLATES, tryParseResourceUri } from "../resources/uris.js";
 import { InputError, NotFoundError } from "../shared/errors.js";
@@ -22,6 +22,7 @@ import { logWarning } from "../shared/log.js";
 import type { Connection } from "./connection.js";
 import { describeError, MissingTokenError } from "./describe-error.js";
 import type { ListenInterest } from "./listen.js";
+import { pollReports } from "./poll-reports.js";
 import { resultWithinBudget } from "./result.js";
 
 export interface LiveLogs {
@@ -113,17 +114,14 @@ export function registerResources(server: McpServer, connection: Connection, liv
     }
   });
 
-  const onPollError = (uri: string, error: unknown) =>
-    logWarning(
-      `could not check ${uri} for new logs (will retry in ${config.pollIntervalMs} ms): ${describeError(error, "polling a subscribed resource", secrets)}`,
-    );
+  const reports = pollReports(config.pollIntervalMs, secrets, "polling a subscribed resource");
   const polls =
     client &&
     new LogSubscriptions({
       client,
       intervalMs: config.pollIntervalMs,
       isConnected: () => server.isConnected(),
-      onPollError,
+      ...reports,
       // On a 2026-era connection the SDK's entry delivers this only to the listen streams naming the URI.
       // It rejects when the peer went away between the check and the send; there is no one left to tell.
       notify: (uri) => {
@@ -139,12 +137,17 @@ export function registerResources(server: McpServer, connection: Connection, liv
 
   if (connection.era === "modern") {
     live.listens?.observe({
+      // The listen was admitted against MAX_LIVE_RESOURCES before the entry saw it (listen.ts).
       started: (uri) => {
         const ref = tryParseResourceUri(uri);
-        if (polls && ref?.kind === "logs")
-          polls.subscribe(uri, ref).catch((error) => onPollError(uri, error));
+        if (polls && ref?.kind === "logs") {
+          polls
+            .subscribe(uri, ref, { keepIfUnreachable: true })
+            .catch((error) => reports.onPollError(uri, error));
+        }
       },
-      stopped: (uri) => polls?.unsubscribe(uri),
+      // Another stream may still name the resource, in this spelling or another.
+      stopped: (uri) => polls?.release(uri),
     });
     return;
   }
@@ -167,6 +170,7 @@ export function registerResources(server: McpServer, connection: Connection, liv
       throw protocolErrorOf(error, uri, "resources/subscribe", secrets);
     }
   });
+  // Any spelling of a subscribed resource ends its subscription, whichever spelling subscribed.
   server.server.setRequestHandler("resources/unsubscribe", (request) => {
     polls?.unsubscribe(request.params.uri);
     return {};
@@ -183,6 +187,10 @@ function protocolErrorOf(
   const message = describeError(error, where, secrets);
   if (error instanceof NotFoundError || (error instanceof KnockApiError && error.status === 404)) {
     return new ResourceNotFoundError(uri, message);
+  }
+  // Nothing is wrong with the request itself; this connection holds too much already.
+  if (error instanceof LiveResourceLimitError) {
+    return new ProtocolError(ProtocolErrorCode.InvalidRequest, message);
   }
   const invalid =
     error instanceof InputError ||

@@ -60,7 +60,10 @@ export function serveOverStdio(factory: StdioFactory, options: StdioOptions): St
   return { listens, closed: tap.closed, close: () => handle.close() };
 }
 
-/** A transport that passes everything through and tells the listen count what went by. */
+/**
+ * A transport that passes everything through and tells the listen count what went by; a listen the count
+ * refuses is answered here instead.
+ */
 class Tap implements Transport {
   onclose?: () => void;
   onerror?: (error: Error) => void;
@@ -78,7 +81,11 @@ class Tap implements Transport {
       settle = resolve;
     });
     inner.onmessage = (message, extra) => {
-      listens.inbound(message);
+      const refusal = listens.inbound(message);
+      if (refusal) {
+        inner.send(refusal).catch((error: unknown) => this.onerror?.(error as Error));
+        return;
+      }
       this.onmessage?.(message, extra);
     };
     inner.onerror = (error) => {

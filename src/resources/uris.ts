@@ -1,5 +1,6 @@
 // The four resource URI forms: the templates advertised to clients, and the one parser and builder of
 // concrete URIs. The SDK's template matcher does not percent-decode variables, so parsing is done here.
+import { encodeComponent } from "../knock/url.js";
 import { InputError } from "../shared/errors.js";
 
 export const TEMPLATES = {
@@ -20,18 +21,25 @@ export type LogsRef = Extract<ResourceRef, { kind: "logs" }>;
 const PROVIDER = /^knock:\/\/source-providers\/([^/?#]+)$/;
 const SOURCE = /^knock:\/\/([^/?#]+)\/sources\/([^/?#]+)(?:\/(logs)(?:\/([^/?#]+))?)?$/;
 
+/**
+ * The URI of a resource, each variable through the project's one URL encoder. Parsing a URI and building
+ * it again gives its canonical spelling: `%73rc-0` and `src-0` name one source.
+ */
 export function uriOf(ref: ResourceRef): string {
-  const e = encodeURIComponent;
   switch (ref.kind) {
     case "provider":
-      return `knock://source-providers/${e(ref.provider)}`;
+      return `knock://source-providers/${encodeComponent(ref.provider, "provider")}`;
     case "source":
-      return `knock://${e(ref.environment)}/sources/${e(ref.source)}`;
+      return `knock://${envAndSource(ref)}`;
     case "logs":
-      return `knock://${e(ref.environment)}/sources/${e(ref.source)}/logs`;
+      return `knock://${envAndSource(ref)}/logs`;
     case "log":
-      return `knock://${e(ref.environment)}/sources/${e(ref.source)}/logs/${e(ref.logId)}`;
+      return `knock://${envAndSource(ref)}/logs/${encodeComponent(ref.logId, "log id")}`;
   }
+}
+
+function envAndSource(ref: { environment: string; source: string }): string {
+  return `${encodeComponent(ref.environment, "environment")}/sources/${encodeComponent(ref.source, "source key")}`;
 }
 
 /** Throws InputError for a URI outside the four forms or with a malformed escape. */
