@@ -173,7 +173,7 @@ async function serveOverHttp(
 ): Promise<void> {
   // Loaded only in this mode, like undici: stdio hosts should not pay for it at start-up.
   const { serveHttp } = await import("./mcp/http.js");
-  const dispatcher = await sharedDispatcher();
+  const dispatcher = await sharedDispatcher(config.http.maxConcurrency);
   cleanups.push(() => dispatcher.close());
   const clientFor = (token: string) =>
     new KnockClient(

@@ -193,16 +193,21 @@ function loadUndici(): Promise<Undici> {
   );
 }
 
-function newAgent(Agent: Undici["Agent"]): Dispatcher {
-  return new Agent({ keepAliveTimeout: 10_000, connections: 16 });
+/** One caller's connections to Knock; over HTTP a team shares one pool (sharedDispatcher). */
+const OWN_CONNECTIONS = 16;
+
+function newAgent(Agent: Undici["Agent"], connections = OWN_CONNECTIONS): Dispatcher {
+  return new Agent({ keepAliveTimeout: 10_000, connections });
 }
 
 /**
  * One connection pool for many clients, each with its own token (one per HTTP request): the clients are
- * cheap, the connections to Knock are kept and shared.
+ * cheap, the connections to Knock are kept and shared. `connections` should be the number of requests the
+ * server lets run at once: with fewer, requests that are already admitted queue for a connection, and at 64
+ * callers that queue, not the work, set the tail latency (measured with `npm run bench`).
  */
-export async function sharedDispatcher(): Promise<Dispatcher> {
-  return newAgent((await loadUndici()).Agent);
+export async function sharedDispatcher(connections: number): Promise<Dispatcher> {
+  return newAgent((await loadUndici()).Agent, connections);
 }
 
 type Outcome =
