@@ -106,9 +106,14 @@ function describeApiError(error: KnockApiError): string {
     const fields = fieldErrors.map((e) => `\n- ${e.field}: ${e.message}`).join("");
     return `Knock refused the request (${said}).${fields}${fields ? "\nFix these fields and call again." : " Check the arguments and call again."}${ref}`;
   }
+  const wait = retryAfterMs === undefined ? "a few seconds" : `${Math.ceil(retryAfterMs / 1000)} s`;
   if (status === 429) {
-    const wait = retryAfterMs === undefined ? "a few seconds" : `${Math.ceil(retryAfterMs / 1000)} s`;
     return `Knock is rate-limiting requests (${said})${retried}. Wait ${wait} before calling again.${ref}`;
+  }
+  // A 503 with Retry-After is a deliberate "not now" (the sandbox answers so when its script runner is full,
+  // having run nothing), so even a POST may simply be sent again after the wait.
+  if (status === 503 && retryAfterMs !== undefined) {
+    return `Knock is too busy to take the request now (${said})${retried}. Wait ${wait}, then call again.${ref}`;
   }
   if (status === 409) {
     // Knock answers 409 to a lock timeout: another change to the same resource held it.

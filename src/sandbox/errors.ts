@@ -71,6 +71,14 @@ export function foreignHost(host: string | undefined): SandboxHttpError {
   );
 }
 
+/** Nothing was done and calling again later may work: our own answer when the script runner is saturated. */
+export function unavailable(message: string, retryAfterMs: number): SandboxHttpError {
+  return new SandboxHttpError(
+    { code: "service_unavailable", message, status: 503, type: "api_error" },
+    { "retry-after": String(Math.max(1, Math.ceil(retryAfterMs / 1000))) },
+  );
+}
+
 export function resourceMissing(message: string): SandboxHttpError {
   return knockError(404, "resource_missing", "api_error", message);
 }

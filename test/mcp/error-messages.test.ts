@@ -71,6 +71,13 @@ const rows: Array<{
     expected: [/server error \(HTTP 503 unavailable/, /temporary/],
   },
   {
+    name: "503 with Retry-After gives the wait and says to call again",
+    status: 503,
+    body: { code: "service_unavailable", message: "busy", status: 503, type: "api_error" },
+    headers: { "retry-after": "2" },
+    expected: [/too busy/, /HTTP 503 service_unavailable: busy/, /Wait 2 s, then call again/],
+  },
+  {
     name: "502 with an HTML page from a proxy shows a short snippet, not the page",
     status: 502,
     body: `<html><head><title>502 Bad Gateway</title></head><body>${"x".repeat(5000)}</body></html>`,

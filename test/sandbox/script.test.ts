@@ -262,6 +262,28 @@ describe("runPreprocessScript: isolation", () => {
     ).toEqual({ ok: true, output: { leftover: "undefined", polluted: "undefined" } });
   });
 
+  it("keeps the helpers and ordinary buffer use working under the buffer count", async () => {
+    const result = await runPreprocessScript(
+      `function main(ctx) {
+        const key = base64Decode("a25vY2stc2FuZGJveA==");
+        const bytes = new Uint8Array([1, 2, 3]);
+        return {
+          hmac: hmacSha256(key, ctx.rawBody, "base64"),
+          equal: timingSafeEqual(sha256("a"), sha256("a")),
+          mapped: Array.from(bytes.map((b) => b * 2)),
+          view: new DataView(bytes.buffer).getUint8(2),
+          isView: ArrayBuffer.isView(bytes),
+          text: utf8Decode(utf8Encode("héllo")),
+        };
+      }`,
+      ctx,
+    );
+    expect(result).toMatchObject({
+      ok: true,
+      output: { equal: true, mapped: [2, 4, 6], view: 3, isView: true, text: "héllo" },
+    });
+  });
+
   it("survives a script that exhausts memory", async () => {
     const result = await runPreprocessScript(
       "function main() { const a = []; for (;;) a.push(new Array(1e6).fill(1)); }",

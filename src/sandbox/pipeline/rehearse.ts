@@ -1,3 +1,4 @@
+import { unavailable } from "../errors.js";
 import type { IdSource } from "../ids.js";
 import { resolvePath } from "../paths.js";
 import type { SandboxStore } from "../state.js";
@@ -95,8 +96,15 @@ export async function rehearse(
     const result = await runPreprocessScript(
       settings.preprocess_script.source,
       { vars: options.vars, body, rawBody, headers },
-      { timeoutMs: options.scriptTimeoutMs },
+      { timeoutMs: options.scriptTimeoutMs, lane: source.key },
     );
+    // Not run at all, so nothing is logged: the caller may simply try again later.
+    if (!result.ok && result.busy) {
+      throw unavailable(
+        `The sandbox is busy running other preprocess scripts (${result.error}); nothing was logged. Retry in ${Math.ceil(result.retryAfterMs / 1000)} s.`,
+        result.retryAfterMs,
+      );
+    }
     if (result.ok) preprocessOutput = result.output;
     else scriptError = result.error;
   }

@@ -12,11 +12,14 @@
 //   utf8Encode(s) -> Uint8Array, utf8Decode(bytes) -> string
 //   timingSafeEqual(a, b) -> boolean            two strings (or two Uint8Arrays); constant time for equal lengths
 //   console                                     a no-op stand-in, so debugging calls do not throw
-// and the runner's own non-writable `__knock` (start/result/describeThrown), which captures the built-ins it
-// uses before user code runs.
+// and the runner's own non-writable `__knock` (start/result/describeThrown/allocated), which captures the
+// built-ins it uses before user code runs. Buffer memory is counted and bounded per job (script-prelude-buffers.ts);
+// the helpers' own buffers are charged to the script like any other.
 //
 // SHA-256 follows FIPS 180-4 (the round constants and initial hash values below are the standard's); HMAC
 // follows RFC 2104. Both are checked against node:crypto in test/sandbox/script.test.ts.
+
+import { BUFFER_ACCOUNTING_SOURCE } from "./script-prelude-buffers.js";
 
 export const PRELUDE_SOURCE = String.raw`
 (function (global) {
@@ -36,6 +39,7 @@ export const PRELUDE_SOURCE = String.raw`
   var objectToString = Object.prototype.toString;
   var defineProperty = Object.defineProperty;
   var freeze = Object.freeze;
+${BUFFER_ACCOUNTING_SOURCE}
 
   var K = new Int32ArrayCtor([
     0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
@@ -49,10 +53,21 @@ export const PRELUDE_SOURCE = String.raw`
   ]);
   var H0 = [0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19];
 
+  // Two passes: the first only measures, so the buffer charged to the script is the exact size.
   function utf8Encode(input) {
     var s = StringCtor(input);
     var n = s.length;
-    var out = new Uint8ArrayCtor(n * 3);
+    var size = 0;
+    for (var k = 0; k < n; k++) {
+      var u = s.charCodeAt(k);
+      if (u < 0x80) size += 1;
+      else if (u < 0x800) size += 2;
+      else if (u >= 0xd800 && u <= 0xdbff && k + 1 < n && s.charCodeAt(k + 1) >= 0xdc00 && s.charCodeAt(k + 1) <= 0xdfff) {
+        size += 4;
+        k++;
+      } else size += 3;
+    }
+    var out = newBytes(size);
     var p = 0;
     for (var i = 0; i < n; i++) {
       var c = s.charCodeAt(i);
@@ -80,7 +95,7 @@ export const PRELUDE_SOURCE = String.raw`
         out[p++] = 0x80 | (c & 63);
       }
     }
-    return out.slice(0, p);
+    return out;
   }
 
   // WHATWG UTF-8 decoding: an invalid sequence becomes one U+FFFD per maximal subpart, like TextDecoder.
@@ -125,14 +140,14 @@ export const PRELUDE_SOURCE = String.raw`
   function digest(msg) {
     var len = msg.length;
     var padded = Math.ceil((len + 9) / 64) * 64;
-    var buf = new Uint8ArrayCtor(padded);
+    var buf = newBytes(padded);
     buf.set(msg);
     buf[len] = 0x80;
     var hiBits = Math.floor(len / 0x20000000);
     var loBits = (len * 8) >>> 0;
     buf[padded - 8] = hiBits >>> 24; buf[padded - 7] = hiBits >>> 16; buf[padded - 6] = hiBits >>> 8; buf[padded - 5] = hiBits;
     buf[padded - 4] = loBits >>> 24; buf[padded - 3] = loBits >>> 16; buf[padded - 2] = loBits >>> 8; buf[padded - 1] = loBits;
-    var w = new Int32ArrayCtor(64);
+    var w = newWords(64);
     var h0 = H0[0] | 0, h1 = H0[1] | 0, h2 = H0[2] | 0, h3 = H0[3] | 0;
     var h4 = H0[4] | 0, h5 = H0[5] | 0, h6 = H0[6] | 0, h7 = H0[7] | 0;
     for (var off = 0; off < padded; off += 64) {
@@ -161,7 +176,7 @@ export const PRELUDE_SOURCE = String.raw`
       h4 = (h4 + e) | 0; h5 = (h5 + f) | 0; h6 = (h6 + g) | 0; h7 = (h7 + h) | 0;
     }
     var words = [h0, h1, h2, h3, h4, h5, h6, h7];
-    var out = new Uint8ArrayCtor(32);
+    var out = newBytes(32);
     for (var i = 0; i < 8; i++) {
       out[i * 4] = words[i] >>> 24; out[i * 4 + 1] = words[i] >>> 16; out[i * 4 + 2] = words[i] >>> 8; out[i * 4 + 3] = words[i];
     }
@@ -170,8 +185,8 @@ export const PRELUDE_SOURCE = String.raw`
 
   function hmac(key, msg) {
     if (key.length > 64) key = digest(key);
-    var inner = new Uint8ArrayCtor(64 + msg.length);
-    var outer = new Uint8ArrayCtor(64 + 32);
+    var inner = newBytes(64 + msg.length);
+    var outer = newBytes(64 + 32);
     for (var i = 0; i < 64; i++) {
       var k = i < key.length ? key[i] : 0;
       inner[i] = k ^ 0x36;
@@ -206,7 +221,7 @@ export const PRELUDE_SOURCE = String.raw`
     if (typeof input !== "string") throw new TypeErrorCtor("base64Decode: expected a string");
     var s = input.replace(/\s+/g, "").replace(/=+$/, "");
     if (s.length % 4 === 1) throw new TypeErrorCtor("base64Decode: invalid base64 length");
-    var out = new Uint8ArrayCtor(Math.floor((s.length * 3) / 4));
+    var out = newBytes(Math.floor((s.length * 3) / 4));
     var acc = 0, bits = 0, p = 0;
     for (var i = 0; i < s.length; i++) {
       var c = s[i];
@@ -267,6 +282,7 @@ export const PRELUDE_SOURCE = String.raw`
   for (var name in helpers) {
     defineProperty(global, name, { value: helpers[name], writable: true, configurable: true, enumerable: false });
   }
+  installCountedBuffers();
 
   // ---- the runner's side: everything below runs with the vm timeout armed ----
   var outcome; // "ok:<json>" or "err:<message>", set once
@@ -344,7 +360,8 @@ export const PRELUDE_SOURCE = String.raw`
       delete global.__knockThrown;
       rejected(error);
       return outcome;
-    }
+    },
+    allocated: allocatedBytes
   });
   defineProperty(global, "__knock", { value: knock, writable: false, configurable: false, enumerable: false });
 })(globalThis);

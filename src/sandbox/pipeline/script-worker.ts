@@ -10,8 +10,17 @@
 // code running under the timeout, never by reading their properties or walking their prototype chain through a
 // Proxy here (a getter or a getPrototypeOf trap would run unbounded).
 //
-// Protocol: worker -> host {type: "ready"} once; host -> worker {id, source, ctxJson, timeoutMs};
-// worker -> host {id, ok: true, json} | {id, ok: false, error}.
+// Nothing a script leaves behind may run after its job, outside every deadline: the worker never inspects a
+// rejection reason (Node's default unhandled-rejection handling reads properties of the reason, running a Proxy's
+// traps, and then kills the worker; no-op listeners keep both from happening), and the prelude removes the
+// realm's deferred callbacks (FinalizationRegistry, Atomics.waitAsync). The host's watchdog (script.ts) covers
+// whatever this misses: the idle confirmation, the job acknowledgement and the ping below are answered only by a
+// worker whose event loop is free.
+//
+// Protocol: worker -> host {type: "ready"} once. host -> worker {type: "job", id, source, ctxJson, timeoutMs},
+// answered by {type: "ack", id} at once, then {type: "done", id, ok: true, json, allocated} |
+// {type: "done", id, ok: false, error, allocated} (allocated: the bytes of buffers the job allocated), then
+// {type: "idle", id} from the next event-loop turn. host -> worker {type: "ping", n}, answered {type: "pong", n}.
 
 export const WORKER_SOURCE = String.raw`
 "use strict";
@@ -19,6 +28,9 @@ const { parentPort, workerData } = require("node:worker_threads");
 const vm = require("node:vm");
 const { isProxy } = require("node:util").types;
 const { performance } = require("node:perf_hooks");
+
+process.on("unhandledRejection", () => {});
+process.on("rejectionHandled", () => {});
 
 const prelude = new vm.Script(workerData.prelude, { filename: "knock-preprocess-prelude.js" });
 const FILENAME = "preprocess.js";
@@ -81,7 +93,19 @@ function isTimeoutError(value) {
   return code !== undefined && "value" in code && code.value === "ERR_SCRIPT_EXECUTION_TIMEOUT";
 }
 
-function runJob(job) {
+// The job's tally of buffer bytes, read from the prelude's own counter under a short budget; unknown counts as
+// the most, so that the host retires the worker.
+function allocatedIn(context) {
+  if (context === undefined) return 0;
+  try {
+    const bytes = vm.runInContext("__knock.allocated()", context, { timeout: 50, displayErrors: false });
+    return typeof bytes === "number" ? bytes : Infinity;
+  } catch {
+    return Infinity;
+  }
+}
+
+function runJob(job, state) {
   const deadline = performance.now() + job.timeoutMs;
   const budget = () => {
     const left = Math.floor(deadline - performance.now());
@@ -103,6 +127,7 @@ function runJob(job) {
     microtaskMode: "afterEvaluate",
   });
   prelude.runInContext(context);
+  state.context = context;
 
   try {
     compiled.script.runInContext(context, { timeout: budget(), displayErrors: false });
@@ -147,14 +172,22 @@ function fromOutcome(outcome, job) {
   return { ok: false, error: outcome.startsWith("err:") ? outcome.slice(4) : "preprocess script failed" };
 }
 
-parentPort.on("message", (job) => {
+parentPort.on("message", (message) => {
+  if (message.type === "ping") {
+    parentPort.postMessage({ type: "pong", n: message.n });
+    return;
+  }
+  const job = message;
+  parentPort.postMessage({ type: "ack", id: job.id });
+  const state = { context: undefined };
   let result;
   try {
-    result = runJob(job);
+    result = runJob(job, state);
   } catch (error) {
     result = { ok: false, error: "preprocess runner failed: " + (error && error.message ? String(error.message) : "unknown") };
   }
-  parentPort.postMessage({ id: job.id, ...result });
+  parentPort.postMessage({ type: "done", id: job.id, allocated: allocatedIn(state.context), ...result });
+  setImmediate(() => parentPort.postMessage({ type: "idle", id: job.id }));
 });
 parentPort.postMessage({ type: "ready" });
 `;
