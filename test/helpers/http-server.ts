@@ -49,6 +49,14 @@ export async function startHttpServer(
   return { child, url, origin: new URL(url).origin, stderr: () => stderr, exited };
 }
 
+/** For a test's list of cleanups: kills the replica and waits until it is gone. */
+export function stopReplica(replica: HttpReplica): () => Promise<void> {
+  return async () => {
+    replica.child.kill("SIGKILL");
+    await replica.exited;
+  };
+}
+
 /** A connected client of the era, sending `token` as its bearer (none when undefined). */
 export async function httpClient(url: string, era: Era, token?: string): Promise<Client> {
   const requestInit = token === undefined ? {} : { headers: { Authorization: `Bearer ${token}` } };

@@ -3,7 +3,7 @@
 import { afterEach, expect, it } from "vitest";
 import examples from "../fixtures/knock-mapi-sources-examples.json" with { type: "json" };
 import { json, startFakeApi } from "../helpers/fake-api.js";
-import { httpClient, startHttpServer } from "../helpers/http-server.js";
+import { httpClient, startHttpServer, stopReplica } from "../helpers/http-server.js";
 
 const running: Array<() => Promise<unknown>> = [];
 afterEach(async () => {
@@ -24,10 +24,7 @@ it(`${CALLERS} concurrent tool calls are all at Knock at the same time`, async (
   const replica = await startHttpServer(["--max-concurrency", "64", "--timeout-ms", "4000"], {
     KNOCK_MGMT_BASE_URL: api.url,
   });
-  running.push(api.close, async () => {
-    replica.child.kill("SIGKILL");
-    await replica.exited;
-  });
+  running.push(api.close, stopReplica(replica));
   const client = await httpClient(replica.url, "2026-07-28", "knock_st_team_0123456789");
   running.push(() => client.close().catch(() => undefined));
 

@@ -6,7 +6,7 @@ import type { Client as LegacyClient } from "@modelcontextprotocol/sdk/client/in
 import { afterEach, describe, expect, it, vi } from "vitest";
 import examples from "../fixtures/knock-mapi-sources-examples.json" with { type: "json" };
 import { json, startFakeApi } from "../helpers/fake-api.js";
-import { httpClient, startHttpServer } from "../helpers/http-server.js";
+import { httpClient, startHttpServer, stopReplica } from "../helpers/http-server.js";
 import { rejection } from "../resources/helpers.js";
 
 const ALICE = "knock_st_alice_live_0123456789";
@@ -33,10 +33,7 @@ async function accounts() {
     json(res, 200, examples.SourcesResponse);
   });
   const replica = await startHttpServer(["--poll-interval-ms", "1000"], { KNOCK_MGMT_BASE_URL: api.url });
-  running.push(api.close, async () => {
-    replica.child.kill("SIGKILL");
-    await replica.exited;
-  });
+  running.push(api.close, stopReplica(replica));
   return { newest, polls, replica };
 }
 
@@ -101,10 +98,7 @@ describe("2026-07-28 over HTTP", () => {
 
   it("bounds the listen streams one caller may hold on a replica, with 429 and a reason", async () => {
     const replica = await startHttpServer(["--sandbox"]);
-    running.push(async () => {
-      replica.child.kill("SIGKILL");
-      await replica.exited;
-    });
+    running.push(stopReplica(replica));
     const client = await httpClient(replica.url, "2026-07-28");
     running.push(() => client.close());
     const streams = [];

@@ -4,7 +4,14 @@ import type { ServerResponse } from "node:http";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import examples from "../fixtures/knock-mapi-sources-examples.json" with { type: "json" };
 import { json, startFakeApi } from "../helpers/fake-api.js";
-import { accessLog, type HttpReplica, httpClient, rawPost, startHttpServer } from "../helpers/http-server.js";
+import {
+  accessLog,
+  type HttpReplica,
+  httpClient,
+  rawPost,
+  startHttpServer,
+  stopReplica,
+} from "../helpers/http-server.js";
 
 const TOKEN = "knock_st_protection_0123456789";
 const running: Array<() => Promise<unknown>> = [];
@@ -14,10 +21,7 @@ afterEach(async () => {
 
 async function replicaOf(args: string[], api?: { url: string }): Promise<HttpReplica> {
   const replica = await startHttpServer(args, api ? { KNOCK_MGMT_BASE_URL: api.url } : {});
-  running.push(async () => {
-    replica.child.kill("SIGKILL");
-    await replica.exited;
-  });
+  running.push(stopReplica(replica));
   return replica;
 }
 

@@ -6,7 +6,13 @@ import { createServer, request as forward } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { TOOLS } from "../../src/tools/index.js";
-import { accessLog, type HttpReplica, httpClient, startHttpServer } from "../helpers/http-server.js";
+import {
+  accessLog,
+  type HttpReplica,
+  httpClient,
+  startHttpServer,
+  stopReplica,
+} from "../helpers/http-server.js";
 import { ERAS } from "../helpers/mcp.js";
 import { SESSION_CALLS } from "../helpers/session-calls.js";
 import { ENTRY } from "../helpers/spawn.js";
@@ -93,10 +99,7 @@ describe.each(ERAS)("%s", (era) => {
     const knock = await emulator();
     const replicas = await Promise.all([0, 1].map(() => startHttpServer([], { KNOCK_MGMT_BASE_URL: knock })));
     for (const replica of replicas) {
-      running.push(async () => {
-        replica.child.kill("SIGKILL");
-        await replica.exited;
-      });
+      running.push(stopReplica(replica));
     }
     const proxy = await roundRobin(replicas);
     const client = await httpClient(proxy.url, era, TOKEN);

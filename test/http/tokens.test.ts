@@ -4,7 +4,13 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import examples from "../fixtures/knock-mapi-sources-examples.json" with { type: "json" };
 import { json, startFakeApi } from "../helpers/fake-api.js";
-import { accessLog, type HttpReplica, httpClient, startHttpServer } from "../helpers/http-server.js";
+import {
+  accessLog,
+  type HttpReplica,
+  httpClient,
+  startHttpServer,
+  stopReplica,
+} from "../helpers/http-server.js";
 import { ERAS } from "../helpers/mcp.js";
 
 const ALICE = "knock_st_alice_0123456789abcdef";
@@ -28,10 +34,7 @@ async function deployment() {
     KNOCK_MGMT_BASE_URL: api.url,
     KNOCK_SERVICE_TOKEN: SERVERS_OWN,
   });
-  running.push(api.close, async () => {
-    replica.child.kill("SIGKILL");
-    await replica.exited;
-  });
+  running.push(api.close, stopReplica(replica));
   return { api, replica };
 }
 
@@ -70,10 +73,7 @@ describe.each(ERAS)("%s", (era) => {
       json(res, 200, { ...examples.Source, description: `seen: ${String(req.headers.authorization)}` }),
     );
     const replica = await startHttpServer([], { KNOCK_MGMT_BASE_URL: api.url });
-    running.push(api.close, async () => {
-      replica.child.kill("SIGKILL");
-      await replica.exited;
-    });
+    running.push(api.close, stopReplica(replica));
     const alice = await httpClient(replica.url, era, ALICE);
     try {
       const result = await alice.callTool({ name: "get_source", arguments: { key: "stripe" } });

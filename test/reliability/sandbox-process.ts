@@ -17,6 +17,24 @@ export interface SandboxProcess {
   stop(): void;
 }
 
+/** The upsert body of source `key` in development with `script` as its preprocess script. */
+export function scriptedSource(key: string, script: string) {
+  return {
+    source: {
+      name: key,
+      environment_settings: {
+        development: {
+          settings: {
+            event_type_path: "body.type",
+            preprocess_script: { language: "javascript", source: script },
+          },
+          mappings: [],
+        },
+      },
+    },
+  };
+}
+
 export async function startSandboxProcess(): Promise<SandboxProcess> {
   const child = spawn(process.execPath, [ENTRY, "sandbox-server", "--port", "0"], {
     env: { PATH: process.env.PATH ?? "" },
@@ -50,20 +68,11 @@ export async function startSandboxProcess(): Promise<SandboxProcess> {
     child,
     url,
     async script(key, script) {
-      const res = await call("PUT", `/v1/sources/${key}?environment=development`, {
-        source: {
-          name: key,
-          environment_settings: {
-            development: {
-              settings: {
-                event_type_path: "body.type",
-                preprocess_script: { language: "javascript", source: script },
-              },
-              mappings: [],
-            },
-          },
-        },
-      });
+      const res = await call(
+        "PUT",
+        `/v1/sources/${key}?environment=development`,
+        scriptedSource(key, script),
+      );
       if (res.status !== 200) throw new Error(`upsert of ${key} answered ${res.status}`);
     },
     rehearse: (key) =>

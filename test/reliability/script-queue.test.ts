@@ -7,6 +7,7 @@ import { closeScriptRunner } from "../../src/sandbox/pipeline/script.js";
 import { connect, testConfig } from "../helpers/mcp.js";
 import { sandboxClient } from "../helpers/sandbox.js";
 import { textOf } from "./helpers.js";
+import { scriptedSource } from "./sandbox-process.js";
 
 const SCRIPT_TIMEOUT_MS = 1000;
 let env: Awaited<ReturnType<typeof sandboxClient>>;
@@ -32,20 +33,7 @@ async function call(method: string, path: string, body: unknown) {
 }
 
 async function withScript(key: string, script: string) {
-  const res = await call("PUT", `/v1/sources/${key}?environment=development`, {
-    source: {
-      name: key,
-      environment_settings: {
-        development: {
-          settings: {
-            event_type_path: "body.type",
-            preprocess_script: { language: "javascript", source: script },
-          },
-          mappings: [],
-        },
-      },
-    },
-  });
+  const res = await call("PUT", `/v1/sources/${key}?environment=development`, scriptedSource(key, script));
   expect(res.status).toBe(200);
 }
 

@@ -9,7 +9,7 @@ import { ResourceUpdatedNotificationSchema } from "@modelcontextprotocol/sdk/typ
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { MAX_LIVE_RESOURCES } from "../../src/resources/subscriptions.js";
 import { json } from "../helpers/fake-api.js";
-import { httpClient, startHttpServer } from "../helpers/http-server.js";
+import { httpClient, startHttpServer, stopReplica } from "../helpers/http-server.js";
 import { ERAS, type Era } from "../helpers/mcp.js";
 import { rejection } from "../resources/helpers.js";
 import { examples, faultSession, sleep } from "./helpers.js";
@@ -276,10 +276,7 @@ describe("subscriptions/listen over HTTP", () => {
 
   it(`bounds what one caller's streams watch together at ${MAX_LIVE_RESOURCES} resources`, async () => {
     const replica = await startHttpServer(["--sandbox"]);
-    running.push(async () => {
-      replica.child.kill("SIGKILL");
-      await replica.exited;
-    });
+    running.push(stopReplica(replica));
     const client = await httpClient(replica.url, "2026-07-28");
     running.push(() => client.close());
     const half = (from: number) =>
