@@ -21,9 +21,9 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { Client, StreamableHTTPClientTransport } from "@modelcontextprotocol/client";
-import { Agent, request } from "undici";
+import { Agent, request, WebSocket } from "undici";
 import { ROOT } from "../scripts/ensure-built.mjs";
-import { MODERN, rssBytes, track, waitExit } from "./lib.mjs";
+import { inspect, MODERN, rssBytes, track, waitExit } from "./lib.mjs";
 import { DIST, env } from "./servers.mjs";
 
 export const HTTP_BASELINE = join(ROOT, "bench", "http-baseline-server.mjs");
@@ -46,8 +46,8 @@ const LABEL = { ours: "ours", baseline: "bare SDK v2 HTTP server" };
 const TICK_MS = 10; // /proc/<pid>/stat counts CPU time in clock ticks of 1/100 s on Linux
 
 /** A server on `--port 0` whose URL has been read from its stderr; stderr keeps being drained after. */
-async function startHttp(name, emulatorUrl) {
-  const args = name === "ours" ? [DIST, "--port", "0"] : [HTTP_BASELINE, "--port", "0"];
+async function startHttp(name, emulatorUrl, nodeArgs = []) {
+  const args = [...nodeArgs, ...(name === "ours" ? [DIST, "--port", "0"] : [HTTP_BASELINE, "--port", "0"])];
   const child = track(
     spawn(process.execPath, args, {
       env: env({ KNOCK_MGMT_BASE_URL: emulatorUrl }),
@@ -76,6 +76,8 @@ async function startHttp(name, emulatorUrl) {
     name,
     url,
     pid: child.pid,
+    /** What the server wrote on stderr first (the inspector's URL, under --inspect). */
+    head: () => head,
     close: () => {
       child.kill("SIGTERM");
       return waitExit(child);
@@ -345,23 +347,55 @@ export async function httpThroughput(emulator) {
 
 /**
  * RSS of a fresh replica of ours over 20,000 requests (HTTP_MEM_CONCURRENCY in flight), sampled after a
- * short settle at each checkpoint; the aim is on the growth from 2,000 to 20,000.
+ * short settle at each checkpoint; the aim is on the growth from 2,000 to 20,000. Then, as over stdio
+ * (memory.mjs), a second replica under --inspect has a full GC forced at 2,000 and 20,000 and its live heap
+ * read: RSS between collections follows V8's sawtooth, the heap after one says whether memory is retained.
  */
 export async function httpMemory(emulator, capMs = MEM_CAP_MS) {
+  const started = performance.now();
+  const rss = await httpMemoryRun(emulator, HTTP_MEM_CHECKPOINTS, capMs, false);
+  const left = capMs - (performance.now() - started);
+  const afterGc = rss.complete ? await httpMemoryRun(emulator, [2_000, 20_000], left, true) : null;
+  const growth = (field) => {
+    const at = (n) => afterGc?.samples.find((s) => s.requests === n)?.[field];
+    return afterGc?.complete ? at(20_000) - at(2_000) : null;
+  };
+  return {
+    ...rss,
+    afterGc: afterGc?.samples ?? null,
+    heapGrowthAfterGcBytes: growth("heapUsedAfterGcBytes"),
+    rssGrowthAfterGcBytes: growth("rssAfterGcBytes"),
+  };
+}
+
+async function httpMemoryRun(emulator, checkpoints, capMs, forceGc) {
   const agent = new Agent({ connections: 32, keepAliveTimeout: 30_000, pipelining: 1 });
   let server;
+  let devtools;
   try {
-    server = await startHttp("ours", emulator.url);
+    server = await startHttp("ours", emulator.url, forceGc ? ["--inspect=127.0.0.1:0"] : []);
+    if (forceGc) {
+      const wsUrl = /ws:\/\/127\.0\.0\.1:\d+\/[\w-]+/.exec(server.head())?.[0];
+      if (!wsUrl) throw new Error(`no inspector URL on stderr: ${server.head()}`);
+      devtools = await inspect(WebSocket, wsUrl);
+    }
     const call = handBuilt(server.url, await clientCheck(server.url), agent);
     const settle = () => new Promise((resolve) => setTimeout(resolve, MEM_SETTLE_MS));
     const samples = [];
-    await settle();
-    samples.push({ requests: 0, rssBytes: rssBytes(server.pid) });
+    const sample = async (requests) => {
+      await settle();
+      const taken = { requests, rssBytes: rssBytes(server.pid) };
+      if (!devtools) return taken;
+      await devtools.send("HeapProfiler.collectGarbage");
+      const { usedSize } = await devtools.send("Runtime.getHeapUsage");
+      return { ...taken, rssAfterGcBytes: rssBytes(server.pid), heapUsedAfterGcBytes: usedSize };
+    };
+    samples.push(await sample(0));
     const deadline = performance.now() + capMs;
     let done = 0;
     let errors = 0;
     let firstError;
-    for (const checkpoint of HTTP_MEM_CHECKPOINTS) {
+    for (const checkpoint of checkpoints) {
       const r = await round(call, HTTP_MEM_CONCURRENCY, deadline - performance.now(), checkpoint - done);
       done += r.latencies.length + r.errors;
       errors += r.errors;
@@ -369,17 +403,13 @@ export async function httpMemory(emulator, capMs = MEM_CAP_MS) {
       // Bounded in time as well as count: a machine too slow for 20,000 within the cap reports how far it
       // got, with one more sample where it stopped.
       if (done < checkpoint) {
-        if (done > 2_000) {
-          await settle();
-          samples.push({ requests: done, rssBytes: rssBytes(server.pid) });
-        }
+        if (done > 2_000) samples.push(await sample(done));
         break;
       }
-      await settle();
-      samples.push({ requests: checkpoint, rssBytes: rssBytes(server.pid) });
+      samples.push(await sample(checkpoint));
     }
     const at = (n) => samples.find((s) => s.requests === n)?.rssBytes ?? null;
-    const last = HTTP_MEM_CHECKPOINTS.at(-1);
+    const last = checkpoints.at(-1);
     // Cut short by the cap, the growth is to the last sample (`reached` requests).
     const reached = samples.at(-1).requests;
     return {
@@ -397,6 +427,7 @@ export async function httpMemory(emulator, capMs = MEM_CAP_MS) {
       growthBytes: reached > 2_000 ? at(reached) - at(2_000) : null,
     };
   } finally {
+    devtools?.close();
     await server?.close();
     await agent.close();
   }

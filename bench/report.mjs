@@ -179,6 +179,14 @@ export function table(r) {
     `≤ ${mb(r.aimValues.httpRssGrowthBytes)}`,
     r.aims.httpRssGrowth === null ? "not measured" : mark(r.aims.httpRssGrowth),
   ]);
+  rows.push([
+    "HTTP growth 2,000 → 20,000 after a forced GC (another replica): live heap / RSS",
+    hm.heapGrowthAfterGcBytes === null
+      ? "n/a"
+      : `${mb(hm.heapGrowthAfterGcBytes)} / ${mb(hm.rssGrowthAfterGcBytes)}`,
+    "",
+    "",
+  ]);
   const x = r.context;
   rows.push([
     `tools/list (${x.tools.count} tools)`,
