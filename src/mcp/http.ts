@@ -21,6 +21,7 @@ import type { KnockClient } from "../knock/client.js";
 import { logJson, logWarning } from "../shared/log.js";
 import { LiveLogStreams } from "./http-live-logs.js";
 import { urisOf } from "./listen.js";
+import type { RequestScope } from "./request-scope.js";
 import { createServer } from "./server.js";
 
 /** The body limit of one request; the SDK's handler applies the same bound. */
@@ -58,7 +59,7 @@ export async function serveHttp(deps: HttpDeps): Promise<HttpServing> {
         announceCatalogChange: () => live.listChanged(caller.key),
         statelessLegacy: true,
         // The one request this instance serves was read before it was built (see serve()).
-        completions: authInfo?.extra?.method === undefined || authInfo.extra.method === "completion/complete",
+        scope: authInfo?.extra?.scope as RequestScope | undefined,
       },
       era,
     );
@@ -162,12 +163,13 @@ export async function serveHttp(deps: HttpDeps): Promise<HttpServing> {
     }
     const parsed = parseMessage(body);
     if (parsed?.method) entry.mcp = parsed.method;
-    // The method rides along to the factory, which builds only what serving it needs.
+    // What the request asks rides along to the factory, which builds only what serving it needs.
+    const scope = scopeOf(parsed);
     const authInfo: AuthInfo = {
       token: caller.token,
       clientId: caller.key,
       scopes: [],
-      ...(parsed?.method ? { extra: { method: parsed.method } } : {}),
+      ...(scope ? { extra: { scope } } : {}),
     };
 
     // The request's signal ends its work (and its Knock calls) when the caller goes away or time is up: one
@@ -330,6 +332,13 @@ function parseMessage(body: string): { value: unknown; method?: string; id?: unk
   } catch {
     return undefined;
   }
+}
+
+/** The request's method (and tool), when the body is one JSON-RPC request; otherwise nothing is narrowed. */
+function scopeOf(parsed: ReturnType<typeof parseMessage>): RequestScope | undefined {
+  if (!parsed?.method) return undefined;
+  const tool = (parsed.value as { params?: { name?: unknown } }).params?.name;
+  return { method: parsed.method, ...(typeof tool === "string" ? { tool } : {}) };
 }
 
 function toRequest(req: IncomingMessage, body: string, signal: AbortSignal): Request {

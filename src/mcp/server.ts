@@ -1,5 +1,5 @@
 // The server factory: one McpServer per connection (stdio) or per request (HTTP), in the era the entry
-// chose, with every tool and resource registered from its table. The only module that puts the pieces of
+// chose, with every tool, resource and prompt registered from its table (over HTTP, those the request needs). The only module that puts the pieces of
 // the MCP side together.
 import { type CacheHint, McpServer } from "@modelcontextprotocol/server";
 import type { Config } from "../config.js";
@@ -12,6 +12,7 @@ import type { Connection } from "./connection.js";
 import { serverInstructions } from "./instructions.js";
 import type { ListenInterest } from "./listen.js";
 import { registerPrompts } from "./prompts.js";
+import { type RequestScope, registrationsFor } from "./request-scope.js";
 import { registerResources } from "./resources.js";
 import { registerTools } from "./tools.js";
 
@@ -33,11 +34,8 @@ export interface ServerDeps {
    * it then neither offers resources/subscribe nor declares it.
    */
   statelessLegacy?: boolean | undefined;
-  /**
-   * False for an instance that will not be asked completion/complete (over HTTP one instance serves one
-   * request, whose method is known): it is then built without completers, at half the cost.
-   */
-  completions?: boolean | undefined;
+  /** Over HTTP, the one request this instance will serve: it then registers only what that needs. */
+  scope?: RequestScope | undefined;
 }
 
 export type Era = "legacy" | "modern";
@@ -90,10 +88,21 @@ export function createServer(config: Config, deps: ServerDeps, era: Era = "legac
       else if (server.isConnected()) server.server.sendResourceListChanged().catch(() => undefined);
     },
   };
-  registerTools(server, toolsFor(config.readOnly), connection);
-  registerResources(server, connection, { listens: deps.listens, subscribable });
-  registerPrompts(server, promptsFor(config.readOnly), connection, {
-    completions: deps.completions ?? true,
-  });
+  const tools = toolsFor(config.readOnly);
+  const needs = registrationsFor(deps.scope);
+  if (needs.tools !== "none") {
+    const only = needs.tools === "all" ? undefined : needs.tools.only;
+    registerTools(
+      server,
+      only === undefined ? tools : tools.filter((tool) => tool.name === only),
+      connection,
+    );
+  }
+  if (needs.resources) registerResources(server, connection, { listens: deps.listens, subscribable });
+  if (needs.prompts !== "none") {
+    registerPrompts(server, promptsFor(config.readOnly), connection, {
+      completions: needs.prompts === "completable",
+    });
+  }
   return server;
 }
