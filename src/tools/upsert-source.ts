@@ -17,7 +17,10 @@ const Mapping = z.strictObject({
       'Paths into {body, headers, preprocess}, e.g. {"key": "invoice-paid", "recipients": "body.customer"}; a workflow key is literal.',
     ),
   active: z.boolean().optional().describe("false skips the mapping. Default true."),
-  is_deleted: z.boolean().optional().describe("true removes the mapping."),
+  is_deleted: z
+    .boolean()
+    .optional()
+    .describe("true marks it deleted; a workflows_trigger one stays listed until committed."),
   // Accepted so that mappings read with get_source can be edited and sent back as they are.
   created_at: z.string().optional().describe("Read-only; ignored."),
   updated_at: z.string().optional().describe("Read-only; ignored."),
