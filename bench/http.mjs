@@ -23,7 +23,7 @@ import { performance } from "node:perf_hooks";
 import { Client, StreamableHTTPClientTransport } from "@modelcontextprotocol/client";
 import { Agent, request, WebSocket } from "undici";
 import { ROOT } from "../scripts/ensure-built.mjs";
-import { inspect, MODERN, rssBytes, track, waitExit } from "./lib.mjs";
+import { inspect, MODERN, memorySample, track, waitExit } from "./lib.mjs";
 import { DIST, env } from "./servers.mjs";
 
 export const HTTP_BASELINE = join(ROOT, "bench", "http-baseline-server.mjs");
@@ -384,11 +384,7 @@ async function httpMemoryRun(emulator, checkpoints, capMs, forceGc) {
     const samples = [];
     const sample = async (requests) => {
       await settle();
-      const taken = { requests, rssBytes: rssBytes(server.pid) };
-      if (!devtools) return taken;
-      await devtools.send("HeapProfiler.collectGarbage");
-      const { usedSize } = await devtools.send("Runtime.getHeapUsage");
-      return { ...taken, rssAfterGcBytes: rssBytes(server.pid), heapUsedAfterGcBytes: usedSize };
+      return { requests, ...(await memorySample(server.pid, devtools)) };
     };
     samples.push(await sample(0));
     const deadline = performance.now() + capMs;

@@ -227,6 +227,18 @@ export async function pool(total, limit, task) {
 }
 
 /** A minimal Chrome DevTools Protocol session (node --inspect) over undici's WebSocket. */
+/**
+ * RSS of `pid` now; with `devtools` (an inspector session with it) also a full GC forced through it, then
+ * RSS and the live heap after it.
+ */
+export async function memorySample(pid, devtools) {
+  const taken = { rssBytes: rssBytes(pid) };
+  if (!devtools) return taken;
+  await devtools.send("HeapProfiler.collectGarbage");
+  const { usedSize } = await devtools.send("Runtime.getHeapUsage");
+  return { ...taken, rssAfterGcBytes: rssBytes(pid), heapUsedAfterGcBytes: usedSize };
+}
+
 export async function inspect(WebSocket, url, timeoutMs = 10_000) {
   const socket = new WebSocket(url);
   await new Promise((resolve, reject) => {

@@ -1,7 +1,7 @@
 // Whether a long-lived server's memory keeps growing with the calls it answers: RSS over many get_source
 // calls, and the live heap after forced GCs to tell retained memory from V8's sawtooth.
 import { WebSocket } from "undici";
-import { inspect, LEGACY, openSession, pool, rssBytes } from "./lib.mjs";
+import { inspect, LEGACY, memorySample, openSession, pool } from "./lib.mjs";
 import { callGetSource, spawnOurs } from "./servers.mjs";
 
 export const MEM_CONCURRENCY = 50;
@@ -27,11 +27,7 @@ async function memoryRun(emulatorUrl, checkpoints, forceGc) {
     }
     const sample = async (calls) => {
       await settle();
-      const taken = { calls, rssBytes: rssBytes(rpc.pid) };
-      if (!devtools) return taken;
-      await devtools.send("HeapProfiler.collectGarbage");
-      const { usedSize } = await devtools.send("Runtime.getHeapUsage");
-      return { ...taken, rssAfterGcBytes: rssBytes(rpc.pid), heapUsedAfterGcBytes: usedSize };
+      return { calls, ...(await memorySample(rpc.pid, devtools)) };
     };
     const samples = [await sample(0)];
     let done = 0;
