@@ -155,7 +155,8 @@ export class KnockClient {
     );
   }
 
-  async listSourceLogs(key: string, q: LogsQuery, signal?: Signal) {
+  /** `maxRetries` lowers the client's retries for this call (a poll retries at its next interval). */
+  async listSourceLogs(key: string, q: LogsQuery, signal?: Signal, options: { maxRetries?: number } = {}) {
     return this.#call(
       S.SourceLogsResponse,
       {
@@ -163,6 +164,7 @@ export class KnockClient {
         path: apiPath`/v1/sources/${key}/logs`,
         query: { ...q },
         signal,
+        maxRetries: options.maxRetries,
       },
       { resource: "source", key, environment: q.environment },
     );

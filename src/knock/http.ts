@@ -44,6 +44,8 @@ export interface RequestSpec {
   query?: Readonly<Record<string, QueryValue>>;
   body?: unknown;
   signal?: AbortSignal | undefined;
+  /** Fewer retries than the client's, for a caller with a schedule of its own (a poll tries again anyway). */
+  maxRetries?: number | undefined;
 }
 
 const DEFAULTS = {
@@ -79,7 +81,7 @@ export class KnockHttp {
 
   /** Sends one logical request (with retries) and returns the parsed JSON body. */
   async request(spec: RequestSpec): Promise<unknown> {
-    const { maxRetries } = this.#options;
+    const maxRetries = Math.min(spec.maxRetries ?? this.#options.maxRetries, this.#options.maxRetries);
     const retryable = RETRYABLE_METHODS.has(spec.method);
     // Built once, before any attempt: a value that cannot be encoded is bad input, not a failure to retry.
     const url = `${this.#baseUrl}${spec.path}${queryString(spec.query)}`;

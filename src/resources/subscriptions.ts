@@ -211,7 +211,7 @@ export class LogSubscriptions {
   async #poll(key: string, resource: Resource, generation: number): Promise<void> {
     const current = () => generation === this.#generation && this.#resources.get(key) === resource;
     try {
-      const newest = await this.#newestId(resource.ref);
+      const newest = await this.#newestId(resource.ref, false);
       // Unsubscribed or closed while the request was out: say nothing.
       if (!current()) return;
       if (resource.failing) {
@@ -231,11 +231,17 @@ export class LogSubscriptions {
     }
   }
 
-  async #newestId(ref: LogsRef): Promise<string | null> {
+  /**
+   * A poll (`retries: false`) is not retried: the next interval is its retry, and an outage should cost Knock
+   * one request per resource per interval, not one per attempt. The first look, which a subscribe waits for,
+   * is retried as any call.
+   */
+  async #newestId(ref: LogsRef, retries = true): Promise<string | null> {
     const page = await this.deps.client.listSourceLogs(
       ref.source,
       { environment: ref.environment, limit: 1 },
       this.#abort.signal,
+      retries ? {} : { maxRetries: 0 },
     );
     return page.entries[0]?.id ?? null;
   }

@@ -169,6 +169,32 @@ describe.each(ERAS)("live logs, %s", (era) => {
     expect(knock.polls.other).toBeGreaterThan(control);
   });
 
+  it("does not retry a poll that fails: an outage costs Knock one request per resource per interval", async () => {
+    const knock = fakeKnock();
+    session = await faultSession(knock.handler, {
+      era,
+      token: TOKEN,
+      // Retries that a tool call would make; a poll must not.
+      maxRetries: 2,
+      timeoutMs: 5_000,
+      config: { pollIntervalMs: 200 },
+    });
+    const s = watcher(session.mcp, era);
+    await s.watch([logsUri("src-0")]);
+    await vi.waitFor(() => expect(knock.polls["src-0"]).toBeGreaterThanOrEqual(1));
+    const stderr = vi.spyOn(console, "error").mockImplementation(() => undefined);
+    knock.setDown(true);
+    const before = knock.polls["src-0"] ?? 0;
+    await sleep(1_100);
+    const during = (knock.polls["src-0"] ?? 0) - before;
+    knock.setDown(false);
+    stderr.mockRestore();
+    // About five intervals of 200 ms: five polls (fewer on a loaded machine), where three attempts each
+    // would be fifteen.
+    expect(during).toBeGreaterThanOrEqual(1);
+    expect(during).toBeLessThanOrEqual(7);
+  });
+
   it("logs an outage once per resource and its end once, never the token", async () => {
     const knock = fakeKnock();
     const s = await start(knock);
