@@ -4,10 +4,8 @@ import { completable, type McpServer } from "@modelcontextprotocol/server";
 import { z } from "zod";
 import { ENVIRONMENT_SLUG } from "../config.js";
 import type { PromptArgument, PromptDefinition } from "../prompts/define-prompt.js";
-import { completers } from "../resources/complete.js";
-import { logWarning } from "../shared/log.js";
+import { type SafeComplete, safeCompleters } from "./completion.js";
 import type { Connection } from "./connection.js";
-import { describeError } from "./describe-error.js";
 
 const KEY = z.string().min(1).max(256);
 const ENVIRONMENT = z.string().regex(ENVIRONMENT_SLUG, "must be an environment slug such as development");
@@ -23,30 +21,11 @@ export function registerPrompts(
   connection: Connection,
   { completions }: { completions: boolean },
 ): void {
-  const { client, catalog, config, secrets } = connection;
-  const complete =
-    completions &&
-    client &&
-    catalog &&
-    completers({ client, catalog, defaultEnvironment: config.environment });
-  // A completion is a convenience: when Knock cannot be reached it offers nothing (and says why on stderr)
-  // rather than failing the request.
-  const completerOf =
-    (prompt: PromptDefinition, name: string, arg: PromptArgument) =>
-    async (value: string | undefined, context?: { arguments?: Record<string, string> }) => {
-      if (!complete) return [];
-      try {
-        return await complete[arg.completes](value ?? "", context);
-      } catch (error) {
-        logWarning(
-          `completion of ${prompt.name}.${name} failed: ${describeError(error, "completion/complete", secrets)}`,
-        );
-        return [];
-      }
-    };
+  const { config } = connection;
+  const completerOf = completions ? safeCompleters(connection) : undefined;
   for (const prompt of prompts) {
-    const argsSchema = completions
-      ? argumentsSchema(prompt, (name, arg) => completerOf(prompt, name, arg))
+    const argsSchema = completerOf
+      ? argumentsSchema(prompt, (name, arg) => completerOf(arg.completes, `${prompt.name}.${name}`))
       : plainArgumentsSchema(prompt);
     server.registerPrompt(
       prompt.name,
@@ -67,16 +46,12 @@ export function registerPrompts(
   }
 }
 
-type Completer = (
-  value: string | undefined,
-  context?: { arguments?: Record<string, string> },
-) => Promise<string[]>;
 type ArgumentsSchema = z.ZodType<Record<string, string | undefined>>;
 
 /** The prompt's arguments as one strict object; with `completerOf`, each argument completes (which mutates it). */
 function argumentsSchema(
   prompt: PromptDefinition,
-  completerOf?: (name: string, arg: PromptArgument) => Completer,
+  completerOf?: (name: string, arg: PromptArgument) => SafeComplete,
 ): ArgumentsSchema {
   const shape: Record<string, z.ZodType> = {};
   for (const [name, arg] of Object.entries(prompt.arguments)) {

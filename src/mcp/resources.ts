@@ -11,14 +11,13 @@ import {
   UriTemplate,
 } from "@modelcontextprotocol/server";
 import { KnockApiError } from "../knock/errors.js";
-import { completers } from "../resources/complete.js";
 import { listResources, pageOf } from "../resources/list.js";
 import { isPaged, MIME, RECENT_LOGS, readResource } from "../resources/read.js";
 import { LiveResourceLimitError, LogSubscriptions } from "../resources/subscriptions.js";
 import { RESOURCE_TEMPLATES } from "../resources/templates.js";
 import { parseResourceUri, TEMPLATES, tryParseResourceUri } from "../resources/uris.js";
 import { InputError, NotFoundError } from "../shared/errors.js";
-import { logWarning } from "../shared/log.js";
+import { safeCompleters } from "./completion.js";
 import type { Connection } from "./connection.js";
 import { describeError, MissingTokenError } from "./describe-error.js";
 import type { ListenInterest } from "./listen.js";
@@ -46,8 +45,7 @@ function parsedTemplate(text: string): UriTemplate {
 
 export function registerResources(server: McpServer, connection: Connection, live: LiveLogs): void {
   const { client, catalog, config, secrets } = connection;
-  const complete =
-    client && catalog && completers({ client, catalog, defaultEnvironment: config.environment });
+  const completerOf = safeCompleters(connection);
 
   const read = async (uri: string, signal: AbortSignal): Promise<ReadResourceResult> => {
     try {
@@ -69,22 +67,7 @@ export function registerResources(server: McpServer, connection: Connection, liv
     const template = new ResourceTemplate(parsedTemplate(info.uriTemplate), {
       list: undefined,
       complete: Object.fromEntries(
-        info.variables.map((variable) => [
-          variable,
-          // A completion is a convenience: when Knock cannot be reached it offers nothing (and says why on
-          // stderr) rather than failing the request.
-          async (value: string, context?: { arguments?: Record<string, string> }) => {
-            if (!complete) return [];
-            try {
-              return await complete[variable](value, context);
-            } catch (error) {
-              logWarning(
-                `completion of {${variable}} failed: ${describeError(error, "completion/complete", secrets)}`,
-              );
-              return [];
-            }
-          },
-        ]),
+        info.variables.map((variable) => [variable, completerOf(variable, `{${variable}}`)]),
       ),
     });
     server.registerResource(
