@@ -1,6 +1,6 @@
 // The server factory: one McpServer per connection (stdio) or per request (HTTP), in the era the entry
-// chose, with every tool, resource and prompt registered from its table (over HTTP, those the request needs). The only module that puts the pieces of
-// the MCP side together.
+// chose, with every tool, resource and prompt registered from its table (over HTTP, those the request
+// needs). The only module that puts the pieces of the MCP side together.
 import { type CacheHint, McpServer } from "@modelcontextprotocol/server";
 import type { Config } from "../config.js";
 import type { KnockClient } from "../knock/client.js";
@@ -88,16 +88,11 @@ export function createServer(config: Config, deps: ServerDeps, era: Era = "legac
       else if (server.isConnected()) server.server.sendResourceListChanged().catch(() => undefined);
     },
   };
-  const tools = toolsFor(config.readOnly);
   const needs = registrationsFor(deps.scope);
-  if (needs.tools !== "none") {
-    const only = needs.tools === "all" ? undefined : needs.tools.only;
-    registerTools(
-      server,
-      only === undefined ? tools : tools.filter((tool) => tool.name === only),
-      connection,
-    );
-  }
+  const only = typeof needs.tools === "object" ? needs.tools.only : undefined;
+  const offered = toolsFor(config.readOnly);
+  const tools = needs.tools === "all" ? offered : offered.filter((tool) => tool.name === only);
+  registerTools(server, tools, connection);
   if (needs.resources) registerResources(server, connection, { listens: deps.listens, subscribable });
   if (needs.prompts !== "none") {
     registerPrompts(server, promptsFor(config.readOnly), connection, {
