@@ -310,10 +310,6 @@ export class StateWriter {
     });
   }
 
-  flush(): Promise<void> {
-    return this.chain;
-  }
-
   /** Waits for every queued write, then releases the log file. */
   close(): Promise<void> {
     return this.enqueue(() => this.closeHandle());

@@ -97,10 +97,6 @@ export class SandboxStore {
     await this.writer?.writeSources(this.state);
   }
 
-  flush(): Promise<void> {
-    return this.writer ? this.writer.flush() : Promise.resolve();
-  }
-
   /** Waits for every change and write, and releases the files. */
   async close(): Promise<void> {
     await this.#turn;
