@@ -113,6 +113,18 @@ describe.each(ERAS)("against Knock (a fake that shows only what the API document
     ...extra,
   });
 
+  /** Knock's answer to GET source "app" with `mappings` in `environment`. */
+  const appSource = (environment: string, mappings: unknown[]) => ({
+    status: 200,
+    body: {
+      key: "app",
+      name: "App",
+      created_at: "2026-01-01T00:00:00Z",
+      updated_at: "2026-01-01T00:00:00Z",
+      environment_settings: { [environment]: { settings: {}, mappings } },
+    },
+  });
+
   async function withKnock(...replies: Array<{ status: number; body: unknown }>) {
     const knock = mockKnock();
     knock.enqueue(...replies);
@@ -124,25 +136,11 @@ describe.each(ERAS)("against Knock (a fake that shows only what the API document
     const knock = await withKnock(
       { status: 200, body: quiet },
       page({ id: "log_1", event: "user.deleted", actions: [] }),
-      {
-        status: 200,
-        body: {
-          key: "app",
-          name: "App",
-          created_at: "2026-01-01T00:00:00Z",
-          updated_at: "2026-01-01T00:00:00Z",
-          environment_settings: {
-            staging: {
-              settings: {},
-              mappings: [
-                mapping("user.created"),
-                mapping("user.deleted", { active: false }),
-                mapping("order.paid", { is_deleted: true }),
-              ],
-            },
-          },
-        },
-      },
+      appSource("staging", [
+        mapping("user.created"),
+        mapping("user.deleted", { active: false }),
+        mapping("order.paid", { is_deleted: true }),
+      ]),
     );
     const res = await rehearse(session as Session, {
       key: "app",
@@ -160,16 +158,11 @@ describe.each(ERAS)("against Knock (a fake that shows only what the API document
   });
 
   it("calls a quiet event with active mappings a likely replay when the log has no label", async () => {
-    await withKnock({ status: 200, body: quiet }, page({ id: "log_1", event: "user.created", actions: [] }), {
-      status: 200,
-      body: {
-        key: "app",
-        name: "App",
-        created_at: "2026-01-01T00:00:00Z",
-        updated_at: "2026-01-01T00:00:00Z",
-        environment_settings: { development: { settings: {}, mappings: [mapping("user.created")] } },
-      },
-    });
+    await withKnock(
+      { status: 200, body: quiet },
+      page({ id: "log_1", event: "user.created", actions: [] }),
+      appSource("development", [mapping("user.created")]),
+    );
     const res = await rehearse(session as Session, { key: "app", payload: { body: {} } });
     expect(res.explanation).toMatch(
       /^No action ran, though event type "user.created" has active mappings: likely an idempotent replay/,
