@@ -2,35 +2,22 @@
 // Streamable HTTP. `createMcpHandler(factory)` (both eras: 2026-07-28 per request, 2025-11-25 by the
 // stateless fallback) behind node:http, with a Request/Response bridge of a few lines in place of
 // @modelcontextprotocol/node's toNodeHandler. The factory takes the caller's bearer token from authInfo, and
-// its one tool, get_source, is one global fetch of GET {KNOCK_MGMT_BASE_URL}/v1/sources/{key} with that
-// token: no Host/Origin checks, deadline, concurrency bound, access log, retries or error mapping.
+// its one tool is the stdio yardstick's (bare-get-source.mjs: one global fetch of GET
+// {KNOCK_MGMT_BASE_URL}/v1/sources/{key} with that token): no Host/Origin checks, deadline, concurrency bound,
+// access log, retries or error mapping.
 // `node bench/http-baseline-server.mjs [--port N]` says `listening on http://127.0.0.1:N/mcp` on stderr.
 import { createServer } from "node:http";
 import { Readable } from "node:stream";
-import { createMcpHandler, McpServer } from "@modelcontextprotocol/server";
-import { z } from "zod";
+import { createMcpHandler } from "@modelcontextprotocol/server";
+import { bareGetSourceServer } from "./bare-get-source.mjs";
 
 const base = process.env.KNOCK_MGMT_BASE_URL;
 const portArg = process.argv.indexOf("--port");
 const port = portArg === -1 ? 0 : Number(process.argv[portArg + 1]);
 
-const handler = createMcpHandler(({ authInfo }) => {
-  const server = new McpServer({ name: "http-baseline", version: "0.0.0" }, { capabilities: { tools: {} } });
-  server.registerTool(
-    "get_source",
-    { description: "Get one source by key.", inputSchema: z.object({ key: z.string() }) },
-    async ({ key }) => {
-      const url = `${base}/v1/sources/${encodeURIComponent(key)}?environment=development`;
-      const response = await fetch(url, {
-        headers: { authorization: `Bearer ${authInfo?.token}`, accept: "application/json" },
-      });
-      const source = await response.json();
-      if (!response.ok) return { isError: true, content: [{ type: "text", text: JSON.stringify(source) }] };
-      return { content: [{ type: "text", text: JSON.stringify(source) }], structuredContent: source };
-    },
-  );
-  return server;
-});
+const handler = createMcpHandler(({ authInfo }) =>
+  bareGetSourceServer("http-baseline", base, () => authInfo?.token),
+);
 
 /** node:http → web Request → handler.fetch → web Response → node:http. */
 const http = createServer(async (req, res) => {
